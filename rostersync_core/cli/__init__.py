@@ -1,0 +1,1 @@
+"""The ``rostersync`` command line."""
