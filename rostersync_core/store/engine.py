@@ -1,0 +1,68 @@
+"""Open the state database by URL: SQLite (a file) or PostgreSQL, one code path.
+
+SQLite gets foreign keys, WAL journaling, a busy timeout and real transactions (an explicit
+``BEGIN``, so DDL and DML are all-or-nothing); its parent directory is created.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from rostersync_core.errors import StateStoreError
+
+__all__ = ["create_state_engine", "safe_url"]
+
+_SQLITE_BUSY_MS = 30_000
+
+
+def safe_url(url: str | sa.URL) -> str:
+    """``url`` fit to show: the password hidden."""
+    try:
+        return sa.make_url(url).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        return "(an unreadable database URL)"
+
+
+def _sqlite_events(engine: sa.Engine) -> None:
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy (not the sqlite3 module) decide where transactions begin.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_MS}")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(conn: sa.Connection) -> None:
+        conn.exec_driver_sql("BEGIN")
+
+
+def create_state_engine(url: str) -> sa.Engine:
+    """A SQLAlchemy engine for ``url`` (``sqlite:///path`` or ``postgresql+psycopg://...``)."""
+    try:
+        parsed = sa.make_url(url)
+    except sa.exc.ArgumentError:
+        raise StateStoreError(
+            "the state database URL cannot be read",
+            hint="use sqlite:///path/to/state.db or postgresql+psycopg://user@host/db",
+        ) from None
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        database = parsed.database or ""
+        if database and database != ":memory:" and not database.startswith("file:"):
+            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(parsed)
+        _sqlite_events(engine)
+        return engine
+    if backend == "postgresql":
+        return sa.create_engine(parsed, pool_pre_ping=True)
+    raise StateStoreError(
+        f"unsupported state database {safe_url(parsed)!r}",
+        hint="rostersync supports SQLite (sqlite:///path) and PostgreSQL (postgresql+psycopg://)",
+    )
