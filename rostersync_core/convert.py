@@ -41,7 +41,7 @@ converter.register_structure_hook(dt.date, lambda v, _: dt.date.fromisoformat(v)
 converter.register_unstructure_hook(dt.datetime, lambda d: d.isoformat())
 converter.register_structure_hook(dt.datetime, lambda v, _: dt.datetime.fromisoformat(v))
 
-#: Record types by name, for tagged JSON (``{"type": "Person", ...}``).
+#: Record types by name, for tagged JSON (``{"_type": "Person", ...}``).
 RECORD_TYPES: dict[str, type] = {
     cls.__name__: cls
     for cls in (
@@ -69,15 +69,15 @@ def structure(data: Any, cls: type[T]) -> T:
 
 
 def record_to_json(record: Record) -> dict[str, Any]:
-    """A record as a JSON object tagged with its type."""
+    """A record as a JSON object tagged with its type (key ``_type``)."""
     data: dict[str, Any] = converter.unstructure(record)
-    data["type"] = type(record).__name__
+    data["_type"] = type(record).__name__
     return data
 
 
 def record_from_json(data: dict[str, Any]) -> Record:
     """The inverse of :func:`record_to_json`."""
     fields = dict(data)
-    cls = RECORD_TYPES[fields.pop("type")]
+    cls = RECORD_TYPES[fields.pop("_type")]
     record: Record = converter.structure(fields, cls)
     return record
