@@ -1,0 +1,282 @@
+"""A sync request's content: one :class:`Change` per record to create, update, archive or
+restore (or link), grouped in a :class:`ChangeSet` with counts per kind.
+
+Change values are in *platform space* (see :mod:`rostersync_core.platform.protocol`): mapped
+grade and subject ids, and for enrolments and family links the platform ids of the class and
+people they join. A join whose class or person is created by the same request cannot know
+that platform id yet: the field then holds the SIS id and is named in :attr:`Change.refs`,
+to be resolved when the request is applied.
+
+Values are stored as compact JSON lists (type name, then field values in order), written
+and read by :func:`encode_values` / :func:`decode_values`: one call per change, no generic
+converter in the hot path.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import json
+import typing
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+import attrs
+
+from rostersync_core.fetch import InvalidRow
+from rostersync_core.model import Enrolment, FamilyLink, Person, RecordKind, SchoolClass
+from rostersync_core.platform.protocol import SYNCED_KINDS, PlatformValues
+
+__all__ = [
+    "ACTIONS",
+    "DIFF_FIELDS",
+    "KIND_BY_LABEL",
+    "KIND_LABELS",
+    "AmbiguousRecord",
+    "Change",
+    "ChangeSet",
+    "SyncAction",
+    "decode_values",
+    "empty_counts",
+    "encode_values",
+    "kind_from_label",
+]
+
+
+class SyncAction(enum.StrEnum):
+    """What a change does. ``link`` only records an automatic match (nothing is written to
+    the platform); the others are :class:`~rostersync_core.platform.ChangeAction` s."""
+
+    CREATE = "create"
+    UPDATE = "update"
+    ARCHIVE = "archive"
+    RESTORE = "restore"
+    LINK = "link"
+
+
+#: The counted outcomes per kind, in display order.
+ACTIONS: tuple[str, ...] = (
+    "create",
+    "update",
+    "archive",
+    "restore",
+    "link",
+    "unchanged",
+    "skipped",
+)
+
+#: The label of each synced kind, as counts, settings and the CLI spell it.
+KIND_LABELS: dict[RecordKind, str] = {
+    RecordKind.CLASS: "classes",
+    RecordKind.STUDENT: "students",
+    RecordKind.STAFF: "staff",
+    RecordKind.FAMILY: "family",
+    RecordKind.ENROLMENT: "enrolments",
+    RecordKind.FAMILY_LINK: "family_links",
+}
+KIND_BY_LABEL: dict[str, RecordKind] = {label: kind for kind, label in KIND_LABELS.items()}
+
+_VALUE_TYPES: dict[str, type] = {
+    cls.__name__: cls for cls in (SchoolClass, Person, Enrolment, FamilyLink)
+}
+
+#: Fields compared by the diff (and that updates may write), per value type: everything but
+#: the ids that say *which* record it is.
+DIFF_FIELDS: dict[type, tuple[str, ...]] = {
+    SchoolClass: tuple(f.name for f in attrs.fields(SchoolClass) if f.name != "sis_id"),
+    Person: tuple(f.name for f in attrs.fields(Person) if f.name not in ("sis_id", "kind")),
+    Enrolment: ("role", "primary", "begin_date", "end_date"),
+    FamilyLink: ("relationship",),
+}
+
+
+def kind_from_label(label: str) -> RecordKind:
+    """``"students"`` (or ``"student"``) -> :attr:`RecordKind.STUDENT`; ValueError otherwise."""
+    if label in KIND_BY_LABEL:
+        return KIND_BY_LABEL[label]
+    try:
+        kind = RecordKind(label)
+    except ValueError:
+        kind = None
+    if kind is None or kind not in SYNCED_KINDS:
+        raise ValueError(f"unknown kind {label!r} (one of {', '.join(KIND_BY_LABEL)})")
+    return kind
+
+
+def empty_counts() -> dict[str, dict[str, int]]:
+    """Zero counts for every synced kind and action."""
+    return {label: dict.fromkeys(ACTIONS, 0) for label in KIND_LABELS.values()}
+
+
+# -- compact value codec ------------------------------------------------------------------
+
+
+def _field_decoder(tp: Any) -> Callable[[Any], Any] | None:
+    """How to turn a JSON value back into a field of annotated type ``tp`` (None: as is)."""
+    origin = typing.get_origin(tp)
+    if origin is tuple:
+        return tuple
+    args = [a for a in typing.get_args(tp) if a is not type(None)]
+    if args and origin is not None:  # Optional[...] / X | None
+        inner = _field_decoder(args[0])
+        if inner is None:
+            return None
+        return lambda v: None if v is None else inner(v)
+    if tp is dt.date:
+        return dt.date.fromisoformat
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        return tp
+    return None
+
+
+_Decoder = Callable[[Any], Any] | None
+
+
+def _build_codecs() -> dict[str, tuple[type, tuple[str, ...], tuple[_Decoder, ...]]]:
+    codecs = {}
+    for name, cls in _VALUE_TYPES.items():
+        hints = typing.get_type_hints(cls)
+        names = tuple(f.name for f in attrs.fields(cls))
+        codecs[name] = (cls, names, tuple(_field_decoder(hints[n]) for n in names))
+    return codecs
+
+
+_CODECS = _build_codecs()
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    raise TypeError(f"cannot store {type(value).__name__}")
+
+
+def encode_values(values: PlatformValues | None) -> str | None:
+    """``values`` as a compact JSON list: ``["Person", field1, field2, ...]``."""
+    if values is None:
+        return None
+    cls, names, _ = _CODECS[type(values).__name__]
+    row = [cls.__name__, *(getattr(values, n) for n in names)]
+    return json.dumps(row, default=_json_default, separators=(",", ":"))
+
+
+def decode_values(text: str | None) -> PlatformValues | None:
+    """The inverse of :func:`encode_values`."""
+    if text is None:
+        return None
+    row = json.loads(text)
+    cls, _, decoders = _CODECS[row[0]]
+    args = [v if d is None else d(v) for v, d in zip(row[1:], decoders, strict=True)]
+    values: PlatformValues = cls(*args)
+    return values
+
+
+# -- changes -------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Change:
+    """One change of a sync request.
+
+    - ``seq``: its position in the request (changes apply in this order, kind by kind).
+    - ``sis_id``: the SIS key of the record (``class|person`` for an enrolment,
+      ``family|student`` for a family link).
+    - ``platform_id``: the platform record changed (``""`` for a create).
+    - ``before`` / ``after``: the platform's values before, and the values wanted after
+      (platform space; ``after`` is ``None`` for an archive, ``before`` for a create).
+    - ``fields``: the fields an update (or restore) writes.
+    - ``refs``: fields of ``after`` that still hold SIS ids of records this request creates.
+    - ``applied`` / ``result_id`` / ``reverted``: progress of apply and revert.
+    """
+
+    seq: int
+    kind: RecordKind
+    action: SyncAction
+    sis_id: str
+    platform_id: str = ""
+    before: PlatformValues | None = None
+    after: PlatformValues | None = None
+    fields: tuple[str, ...] = ()
+    refs: tuple[str, ...] = ()
+    applied: bool = False
+    result_id: str = ""
+    reverted: bool = False
+
+    @property
+    def label(self) -> str:
+        """The kind's label (``"students"``...)."""
+        return KIND_LABELS[self.kind]
+
+    def field_diffs(self) -> list[tuple[str, Any, Any]]:
+        """``(field, before, after)`` for each field this change writes."""
+        return [
+            (name, getattr(self.before, name, None), getattr(self.after, name, None))
+            for name in self.fields
+        ]
+
+
+@attrs.frozen
+class AmbiguousRecord:
+    """An SIS record that matches more than one platform record: a person must decide."""
+
+    kind: RecordKind
+    sis_id: str
+    platform_ids: tuple[str, ...]
+    reason: str = ""
+
+
+@attrs.define
+class ChangeSet:
+    """Everything one sync run found: changes, counts per kind, and what it could not do.
+
+    - ``counts``: per kind label, per action (plus ``unchanged`` and ``skipped``).
+    - ``invalid``: SIS rows that failed validation (unknown, never archived).
+    - ``ambiguous``: SIS records with several possible platform matches (not created).
+    - ``notes``: why records were skipped (excluded, creation turned off, preserved...).
+    - ``population`` / ``feed``: per kind label, the SIS-linked active platform records
+      before the sync, and the records the SIS sent (used by the hold rules).
+    """
+
+    changes: list[Change] = attrs.field(factory=list)
+    counts: dict[str, dict[str, int]] = attrs.field(factory=empty_counts)
+    invalid: list[InvalidRow] = attrs.field(factory=list)
+    ambiguous: list[AmbiguousRecord] = attrs.field(factory=list)
+    notes: list[str] = attrs.field(factory=list)
+    population: dict[str, int] = attrs.field(factory=dict)
+    feed: dict[str, int] = attrs.field(factory=dict)
+    delta_kinds: set[str] = attrs.field(factory=set)
+
+    def add(
+        self,
+        kind: RecordKind,
+        action: SyncAction,
+        sis_id: str,
+        *,
+        platform_id: str = "",
+        before: PlatformValues | None = None,
+        after: PlatformValues | None = None,
+        fields: tuple[str, ...] = (),
+        refs: tuple[str, ...] = (),
+    ) -> None:
+        """Append one change (its ``seq`` is its position) and count it."""
+        seq = len(self.changes)
+        self.changes.append(
+            Change(seq, kind, action, sis_id, platform_id, before, after, fields, refs)
+        )
+        self.counts[KIND_LABELS[kind]][action.value] += 1
+
+    def count(self, kind: RecordKind, outcome: str, n: int = 1) -> None:
+        """Count ``n`` records of ``kind`` with a non-change outcome (unchanged, skipped)."""
+        self.counts[KIND_LABELS[kind]][outcome] += n
+
+    def of_kind(self, kind: RecordKind) -> Iterator[Change]:
+        return (c for c in self.changes if c.kind is kind)
+
+    @property
+    def total_changes(self) -> int:
+        """Changes that write to the platform (links excluded)."""
+        return sum(1 for c in self.changes if c.action is not SyncAction.LINK)
+
+
+def counts_total(counts: Mapping[str, Mapping[str, int]], action: str) -> int:
+    """Sum of one action over every kind."""
+    return sum(per.get(action, 0) for per in counts.values())
