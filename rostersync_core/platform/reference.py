@@ -1,0 +1,326 @@
+"""The reference platform: a small learning platform on the state database (``ref_*`` tables).
+
+It implements :class:`~rostersync_core.platform.protocol.Platform` and is what the demo,
+the tests and the benchmarks sync into. Schools, grades and subjects are created with
+:meth:`ReferencePlatform.add_school` / ``add_grade`` / ``add_subject`` or from a seed file
+(:meth:`ReferencePlatform.seed_from_file`, format in ``docs/platform.md``).
+
+Records are never hard deleted: ARCHIVE sets an ``archived`` flag, RESTORE clears it.
+``apply_changes`` runs one transaction per batch with one ``executemany`` per run of
+similar changes, and remembers each change key with the platform id it produced.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from rostersync_core.model import (
+    ClassType,
+    Enrolment,
+    EnrolmentRole,
+    FamilyLink,
+    Person,
+    PersonKind,
+    RecordKind,
+    SchoolClass,
+)
+from rostersync_core.platform.protocol import (
+    ChangeAction,
+    PlatformChange,
+    PlatformGrade,
+    PlatformRecord,
+    PlatformSchool,
+    PlatformSubject,
+    PlatformValues,
+)
+from rostersync_core.platform.reference_rows import (
+    COLUMNS,
+    ID_PREFIX,
+    TABLES,
+    ReferencePlatformError,
+    column_values,
+    row_values,
+)
+from rostersync_core.store import tables as t
+from rostersync_core.store.sql import chunked, upsert
+
+__all__ = ["ReferencePlatform", "ReferencePlatformError"]
+
+_PERSON_KINDS = {
+    RecordKind.STUDENT: PersonKind.STUDENT,
+    RecordKind.STAFF: PersonKind.STAFF,
+    RecordKind.FAMILY: PersonKind.FAMILY,
+}
+
+
+def new_id(kind: RecordKind) -> str:
+    """A fresh platform id such as ``stu_3f9a1c0b7d2e4a6f8b1c``."""
+    return f"{ID_PREFIX[kind]}_{secrets.token_hex(10)}"
+
+
+class ReferencePlatform:
+    """The reference :class:`~rostersync_core.platform.protocol.Platform` on SQL."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+
+    def __repr__(self) -> str:
+        return f"ReferencePlatform({self.engine.url.render_as_string(hide_password=True)!r})"
+
+    # -- set-up ----------------------------------------------------------------------------
+
+    def add_school(self, id: str, name: str, timezone: str = "UTC") -> PlatformSchool:
+        """Create (or rename) a school."""
+        with self.engine.begin() as conn:
+            upsert(conn, t.ref_schools, [{"id": id, "name": name, "timezone": timezone}],
+                   keys=("id",), update=("name", "timezone"))
+        return PlatformSchool(id, name, timezone)
+
+    def add_grade(self, id: str, name: str, position: int | None = None) -> PlatformGrade:
+        """Create (or rename) a grade; grades list by ``position``, then in creation order."""
+        with self.engine.begin() as conn:
+            if position is None:
+                highest = conn.execute(sa.select(sa.func.max(t.ref_grades.c.position))).scalar()
+                position = (highest or 0) + 1
+            upsert(conn, t.ref_grades, [{"id": id, "name": name, "position": position}],
+                   keys=("id",), update=("name", "position"))
+        return PlatformGrade(id, name)
+
+    def add_subject(self, id: str, name: str) -> PlatformSubject:
+        """Create (or rename) a subject."""
+        with self.engine.begin() as conn:
+            upsert(conn, t.ref_subjects, [{"id": id, "name": name}], keys=("id",),
+                   update=("name",))
+        return PlatformSubject(id, name)
+
+    def seed_from_file(self, path: str | Path) -> dict[str, int]:
+        """Load schools, grades, subjects and existing records from a JSON seed file.
+
+        Returns how many of each were loaded. The format is in ``docs/platform.md``.
+        """
+        from rostersync_core.platform.reference_seed import seed
+
+        return seed(self, json.loads(Path(path).read_text(encoding="utf-8")))
+
+    def export_roster(self, school_id: str) -> dict[str, Any]:
+        """The school's active roster, canonical: no SIS ids, no platform ids, sorted."""
+        from rostersync_core.platform.reference_seed import export_roster
+
+        return export_roster(self, school_id)
+
+    # -- the Platform protocol -------------------------------------------------------------
+
+    def get_school(self, school_id: str) -> PlatformSchool | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(t.ref_schools).where(t.ref_schools.c.id == school_id)
+            ).first()
+        return None if row is None else PlatformSchool(row.id, row.name, row.timezone)
+
+    def list_schools(self) -> list[PlatformSchool]:
+        """Every school, by id."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(t.ref_schools).order_by(t.ref_schools.c.id)).all()
+        return [PlatformSchool(r.id, r.name, r.timezone) for r in rows]
+
+    def list_grades(self) -> list[PlatformGrade]:
+        c = t.ref_grades.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(c.id, c.name).order_by(c.position, c.id)).all()
+        return [PlatformGrade(r.id, r.name) for r in rows]
+
+    def list_subjects(self) -> list[PlatformSubject]:
+        c = t.ref_subjects.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(c.id, c.name).order_by(c.name, c.id)).all()
+        return [PlatformSubject(r.id, r.name) for r in rows]
+
+    def list_records(self, school_id: str, kind: RecordKind) -> list[PlatformRecord]:
+        """Every record of ``kind`` in the school, archived included (read at once)."""
+        table = TABLES[kind]
+        query = sa.select(table).where(table.c.school_id == school_id).order_by(table.c.id)
+        if kind in _PERSON_KINDS:
+            query = query.where(table.c.kind == str(_PERSON_KINDS[kind]))
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        build = _BUILDERS[kind]
+        return [PlatformRecord(kind, row.id, build(row), bool(row.archived)) for row in rows]
+
+    def apply_changes(self, school_id: str, changes: Sequence[PlatformChange]) -> list[str]:
+        """Apply ``changes`` in one transaction; see the protocol for the rules."""
+        if not changes:
+            return []
+        with self.engine.begin() as conn:
+            done = _applied(conn, [c.key for c in changes])
+            ids: list[str] = []
+            todo: list[tuple[PlatformChange, str]] = []
+            for change in changes:
+                if change.key in done:
+                    ids.append(done[change.key])
+                    continue
+                pid = change.platform_id
+                if change.action is ChangeAction.CREATE:
+                    pid = new_id(change.kind)
+                elif not pid:
+                    raise ReferencePlatformError(
+                        f"change {change.key!r}: {change.action} needs a platform id"
+                    )
+                done[change.key] = pid
+                ids.append(pid)
+                todo.append((change, pid))
+            for run in _runs(todo):
+                _apply_run(conn, school_id, run)
+            upsert(conn, t.ref_applied_changes,
+                   [{"change_key": c.key, "school_id": school_id, "platform_id": pid}
+                    for c, pid in todo],
+                   keys=("change_key",), update=())
+        return ids
+
+
+def _applied(conn: sa.Connection, keys: Sequence[str]) -> dict[str, str]:
+    c = t.ref_applied_changes.c
+    found: dict[str, str] = {}
+    for batch in chunked(dict.fromkeys(keys)):
+        rows = conn.execute(sa.select(c.change_key, c.platform_id).where(c.change_key.in_(batch)))
+        found.update({r.change_key: r.platform_id for r in rows})
+    return found
+
+
+def _runs(
+    todo: Sequence[tuple[PlatformChange, str]],
+) -> Iterator[list[tuple[PlatformChange, str]]]:
+    """Consecutive changes of one kind, action and field list (one executemany each)."""
+    run: list[tuple[PlatformChange, str]] = []
+    for item in todo:
+        change = item[0]
+        if run and (run[0][0].kind, run[0][0].action, run[0][0].fields) != (
+            change.kind, change.action, change.fields
+        ):
+            yield run
+            run = []
+        run.append(item)
+    if run:
+        yield run
+
+
+def _apply_run(conn: sa.Connection, school_id: str, run: list[tuple[PlatformChange, str]]) -> None:
+    first = run[0][0]
+    kind, action = first.kind, first.action
+    if kind not in TABLES:
+        raise ReferencePlatformError(f"change {first.key!r}: cannot apply {kind} records")
+    table = TABLES[kind]
+    if action is ChangeAction.CREATE:
+        rows = []
+        for change, pid in run:
+            values = _values_of(change)
+            row = column_values(kind, values)
+            row.update(id=pid, school_id=school_id, archived=False)
+            rows.append(row)
+        conn.execute(table.insert(), rows)
+        return
+    fields = first.fields if action in (ChangeAction.UPDATE, ChangeAction.RESTORE) else ()
+    columns = _columns_for(kind, fields, first.key)
+    sets: dict[str, Any] = {col: sa.bindparam(f"v_{col}") for col in columns}
+    if action is ChangeAction.ARCHIVE:
+        sets["archived"] = True
+    elif action is ChangeAction.RESTORE:
+        sets["archived"] = False
+    if not sets:
+        sets = {"id": sa.bindparam("b_id")}  # an UPDATE with no fields: a no-op write
+    params = []
+    for change, pid in run:
+        param: dict[str, Any] = {"b_id": pid, "b_school": school_id}
+        if columns:
+            full = column_values(kind, _values_of(change))
+            param.update({f"v_{col}": full[col] for col in columns})
+        params.append(param)
+    stmt = (
+        table.update()
+        .where(table.c.id == sa.bindparam("b_id"), table.c.school_id == sa.bindparam("b_school"))
+        .values(**sets)
+    )
+    result = conn.execute(stmt, params)
+    if result.rowcount not in (-1, len(params)):
+        missing = _first_missing(conn, table, school_id, [pid for _, pid in run])
+        raise ReferencePlatformError(
+            f"{action} of {kind} {missing!r}: no such record in school {school_id!r}"
+        )
+
+
+def _first_missing(conn: sa.Connection, table: sa.Table, school_id: str, ids: list[str]) -> str:
+    found: set[str] = set()
+    for batch in chunked(ids):
+        found.update(
+            conn.execute(
+                sa.select(table.c.id).where(table.c.school_id == school_id, table.c.id.in_(batch))
+            ).scalars()
+        )
+    return next((i for i in ids if i not in found), "?")
+
+
+def _values_of(change: PlatformChange) -> PlatformValues:
+    if change.values is None:
+        raise ReferencePlatformError(f"change {change.key!r}: {change.action} needs values")
+    return change.values
+
+
+def _columns_for(kind: RecordKind, fields: Sequence[str], key: str) -> list[str]:
+    mapping = COLUMNS[kind]
+    unknown = [f for f in fields if f not in mapping]
+    if unknown:
+        raise ReferencePlatformError(
+            f"change {key!r}: {kind} has no writable field {', '.join(unknown)}"
+        )
+    return [mapping[f] for f in fields]
+
+
+def _class_from(row: sa.Row[Any]) -> SchoolClass:
+    v = row_values(row)
+    return SchoolClass(
+        sis_id=v["sis_id"], title=v["title"], code=v["code"],
+        class_type=ClassType(v["class_type"]), course_sis_id=v["course_sis_id"],
+        term_sis_ids=tuple(json.loads(v["term_sis_ids"])),
+        grade_ids=tuple(json.loads(v["grade_ids"])),
+        subject_ids=tuple(json.loads(v["subject_ids"])), location=v["location"],
+    )
+
+
+def _person_from(row: sa.Row[Any]) -> Person:
+    return Person(
+        sis_id=row.sis_id, kind=PersonKind(row.kind), given_name=row.given_name,
+        family_name=row.family_name, middle_name=row.middle_name,
+        preferred_name=row.preferred_name, email=row.email, username=row.username,
+        identifier=row.identifier, grade_id=row.grade_id, phone=row.phone,
+        roles=tuple(json.loads(row.roles)), enabled=bool(row.enabled),
+    )
+
+
+def _enrolment_from(row: sa.Row[Any]) -> Enrolment:
+    return Enrolment(
+        class_sis_id=row.class_id, person_sis_id=row.person_id,
+        role=EnrolmentRole(row.role), primary=bool(row.is_primary),
+        begin_date=row.begin_date, end_date=row.end_date, sis_id=row.sis_id,
+    )
+
+
+def _family_link_from(row: sa.Row[Any]) -> FamilyLink:
+    return FamilyLink(
+        family_sis_id=row.family_id, student_sis_id=row.student_id,
+        relationship=row.relationship,
+    )
+
+
+_BUILDERS: dict[RecordKind, Any] = {
+    RecordKind.CLASS: _class_from,
+    RecordKind.STUDENT: _person_from,
+    RecordKind.STAFF: _person_from,
+    RecordKind.FAMILY: _person_from,
+    RecordKind.ENROLMENT: _enrolment_from,
+    RecordKind.FAMILY_LINK: _family_link_from,
+}

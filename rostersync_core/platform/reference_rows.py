@@ -1,0 +1,117 @@
+"""How the reference platform's records map to its ``ref_*`` table rows."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import sqlalchemy as sa
+
+from rostersync_core.model import Enrolment, FamilyLink, Person, RecordKind, SchoolClass
+from rostersync_core.platform.protocol import PlatformValues
+from rostersync_core.store import tables as t
+
+__all__ = [
+    "COLUMNS",
+    "ID_PREFIX",
+    "PERSON_KIND",
+    "TABLES",
+    "ReferencePlatformError",
+    "column_values",
+    "row_values",
+]
+
+
+class ReferencePlatformError(ValueError):
+    """A change or seed the reference platform cannot apply (unknown record, wrong kind...)."""
+
+
+TABLES: dict[RecordKind, sa.Table] = {
+    RecordKind.CLASS: t.ref_classes,
+    RecordKind.STUDENT: t.ref_people,
+    RecordKind.STAFF: t.ref_people,
+    RecordKind.FAMILY: t.ref_people,
+    RecordKind.ENROLMENT: t.ref_enrolments,
+    RecordKind.FAMILY_LINK: t.ref_family_links,
+}
+
+ID_PREFIX: dict[RecordKind, str] = {
+    RecordKind.CLASS: "cls",
+    RecordKind.STUDENT: "stu",
+    RecordKind.STAFF: "stf",
+    RecordKind.FAMILY: "fam",
+    RecordKind.ENROLMENT: "enr",
+    RecordKind.FAMILY_LINK: "lnk",
+}
+
+#: The person kind stored for each person record kind.
+PERSON_KIND: dict[RecordKind, str] = {
+    RecordKind.STUDENT: "student",
+    RecordKind.STAFF: "staff",
+    RecordKind.FAMILY: "family",
+}
+
+_CLASS = {
+    "sis_id": "sis_id", "title": "title", "code": "code", "class_type": "class_type",
+    "course_sis_id": "course_sis_id", "term_sis_ids": "term_sis_ids",
+    "grade_ids": "grade_ids", "subject_ids": "subject_ids", "location": "location",
+}
+_PERSON = {
+    name: name
+    for name in (
+        "sis_id", "given_name", "family_name", "middle_name", "preferred_name", "email",
+        "username", "identifier", "grade_id", "phone", "roles", "enabled",
+    )
+}
+_ENROLMENT = {
+    "class_sis_id": "class_id", "person_sis_id": "person_id", "role": "role",
+    "primary": "is_primary", "begin_date": "begin_date", "end_date": "end_date",
+    "sis_id": "sis_id",
+}
+_FAMILY_LINK = {
+    "family_sis_id": "family_id", "student_sis_id": "student_id",
+    "relationship": "relationship",
+}
+
+#: Writable record attribute -> column, per kind (``PlatformChange.fields`` use attributes).
+COLUMNS: dict[RecordKind, dict[str, str]] = {
+    RecordKind.CLASS: _CLASS,
+    RecordKind.STUDENT: _PERSON,
+    RecordKind.STAFF: _PERSON,
+    RecordKind.FAMILY: _PERSON,
+    RecordKind.ENROLMENT: _ENROLMENT,
+    RecordKind.FAMILY_LINK: _FAMILY_LINK,
+}
+
+_JSON_COLUMNS = frozenset({"term_sis_ids", "grade_ids", "subject_ids", "roles"})
+_EXPECTED: dict[RecordKind, type] = {
+    RecordKind.CLASS: SchoolClass,
+    RecordKind.STUDENT: Person,
+    RecordKind.STAFF: Person,
+    RecordKind.FAMILY: Person,
+    RecordKind.ENROLMENT: Enrolment,
+    RecordKind.FAMILY_LINK: FamilyLink,
+}
+
+
+def column_values(kind: RecordKind, values: PlatformValues) -> dict[str, Any]:
+    """Every writable column of a ``kind`` record, from its values (platform space)."""
+    expected = _EXPECTED[kind]
+    if type(values) is not expected:
+        raise ReferencePlatformError(f"a {kind} change carries a {type(values).__name__}")
+    row: dict[str, Any] = {}
+    for attr, column in COLUMNS[kind].items():
+        value = getattr(values, attr)
+        if column in _JSON_COLUMNS:
+            value = json.dumps(list(value))
+        elif hasattr(value, "value") and isinstance(value.value, str):  # enums
+            value = value.value
+        row[column] = value
+    if kind in PERSON_KIND:
+        row["kind"] = PERSON_KIND[kind]
+    return row
+
+
+def row_values(row: sa.Row[Any]) -> dict[str, Any]:
+    """A row as a plain mapping."""
+    return dict(row._mapping)
