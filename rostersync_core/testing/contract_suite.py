@@ -1,0 +1,333 @@
+"""The connector contract suite: one pytest class, one behaviour per test.
+
+Do not use :class:`ConnectorContractSuite` directly: build a test class for your connector
+with :func:`rostersync_core.testing.contract.connector_contract_suite`.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+
+from rostersync_core.connector import Connector
+from rostersync_core.errors import AuthenticationError, RostersyncError
+from rostersync_core.model import RecordKind
+from rostersync_core.plugins import CONNECTOR_GROUP, PluginHost, PluginRefusedError
+from rostersync_core.testing import contract_compare as compare
+from rostersync_core.testing import contract_records as records
+from rostersync_core.testing.contract_cassettes import cassette, scan_for_secrets
+from rostersync_core.testing.contract_fetch import FetchedRoster, fetch_roster
+from rostersync_core.testing.contract_problems import Problem, format_problems
+from rostersync_core.testing.contract_target import ContractTarget, Fault
+
+__all__ = ["ConnectorContractSuite", "load_connector", "resolve_with_fixtures"]
+
+#: Kinds a useful fake SIS must hold for the suite to prove anything.
+_NEEDED_KINDS = (RecordKind.CLASS, RecordKind.STUDENT, RecordKind.STAFF, RecordKind.ENROLMENT)
+
+
+def resolve_with_fixtures(value: Any, request: pytest.FixtureRequest) -> Any:
+    """``value`` itself, or — if it is a function — its result, called with the fixtures
+    named by its parameters (``lambda fake_sis: {...}`` gets the ``fake_sis`` fixture)."""
+    if callable(value) and not isinstance(value, Mapping | type):
+        params = inspect.signature(value).parameters
+        return value(**{name: request.getfixturevalue(name) for name in params})
+    return value
+
+
+def load_connector(plugin: object) -> Connector:
+    """Register ``plugin`` (a module, an object, a class, or an installed entry point name)
+    in a fresh host, exactly as the core would; fail the test with the host's reason."""
+    if isinstance(plugin, str):
+        host = PluginHost(allow=[plugin])
+        for failure in host.failures:
+            pytest.fail(f"connector entry point {plugin!r} failed to load: {failure.reason}")
+        if not host.connectors:
+            pytest.fail(
+                f"no entry point {plugin!r} in group {CONNECTOR_GROUP!r}: is the distribution "
+                "installed (pip install -e .) and its [project.entry-points] table right?"
+            )
+        return next(iter(host.connectors.values()))
+    if isinstance(plugin, type):
+        plugin = plugin()
+    host = PluginHost(load_entry_points=False)
+    try:
+        return host.register_connector(plugin)
+    except PluginRefusedError as exc:
+        pytest.fail(f"the core refuses this connector: {exc}", pytrace=False)
+
+
+def _fail_on(headline: str, problems: Sequence[Problem]) -> None:
+    if problems:
+        pytest.fail(format_problems(headline, problems), pytrace=False)
+
+
+@pytest.mark.contract
+class ConnectorContractSuite:
+    """Every rule a connector must keep. Subclassed by ``connector_contract_suite``."""
+
+    contract_plugin: ClassVar[object] = None
+    contract_target_source: ClassVar[Any] = None
+    contract_cassette_dir: ClassVar[str | Path | None] = None
+
+    # -- fixtures (override any of them in a subclass if you need to) -------------------------
+
+    @pytest.fixture
+    def contract_target(self, request: pytest.FixtureRequest) -> ContractTarget:
+        source = self.contract_target_source
+        if isinstance(source, str):
+            source = request.getfixturevalue(source)
+        target = resolve_with_fixtures(source, request)
+        if not isinstance(target, ContractTarget):
+            pytest.fail(
+                "connector_contract_suite needs target=ContractTarget(...) or config= and "
+                f"sis_school_id=; got {type(target).__name__}"
+            )
+        return target
+
+    @pytest.fixture
+    def contract_connector(self) -> Connector:
+        return load_connector(self.contract_plugin)
+
+    @pytest.fixture
+    def contract_secrets(
+        self, contract_connector: Connector, contract_target: ContractTarget
+    ) -> set[str]:
+        configs = [contract_target.config, contract_target.bad_config or {}]
+        return compare.secret_values(contract_connector.info.config_schema, configs)
+
+    @pytest.fixture
+    def contract_recording(
+        self, request: pytest.FixtureRequest, contract_secrets: set[str]
+    ) -> Iterator[None]:
+        """Inside a vcrpy cassette when the suite was given ``cassette_dir``."""
+        if self.contract_cassette_dir is None:
+            yield
+            return
+        try:
+            record = bool(request.config.getoption("--rostersync-record"))
+        except ValueError:
+            record = False
+        name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
+        path = Path(request.path).parent / self.contract_cassette_dir / f"{name}.yaml"
+        try:
+            with cassette(path, record=record, secrets=contract_secrets):
+                yield
+        except FileNotFoundError as exc:
+            pytest.fail(str(exc), pytrace=False)
+
+    @pytest.fixture
+    def contract_session(
+        self,
+        contract_connector: Connector,
+        contract_target: ContractTarget,
+        contract_recording: None,
+    ) -> object:
+        try:
+            return contract_connector.authenticate(contract_target.config)
+        except RostersyncError as exc:
+            pytest.fail(
+                f"authenticating with the suite's good config failed: {type(exc).__name__}: "
+                f"{exc} (is the fake SIS running, and does the config point at it?)",
+                pytrace=False,
+            )
+
+    @pytest.fixture
+    def contract_fetch(
+        self, contract_connector: Connector, contract_session: object,
+        contract_target: ContractTarget,
+    ) -> Callable[..., FetchedRoster]:
+        def fetch(limit: int | None = None) -> FetchedRoster:
+            return fetch_roster(
+                contract_connector, contract_session, contract_target.sis_school_id, limit=limit
+            )
+
+        return fetch
+
+    @pytest.fixture
+    def contract_roster(self, contract_fetch: Callable[..., FetchedRoster]) -> FetchedRoster:
+        try:
+            return contract_fetch()
+        except RostersyncError as exc:
+            cause = exc.__cause__
+            detail = f" (raised from {type(cause).__name__}: {cause})" if cause else ""
+            pytest.fail(
+                f"fetching the school's records failed: {type(exc).__name__}: {exc}{detail}; "
+                "every fetch hook must run to the end on the fake SIS",
+                pytrace=False,
+            )
+
+
+    # -- the connector and its config -----------------------------------------------------------
+
+    def test_config_schema_is_valid_and_marks_secrets(
+        self, contract_connector: Connector, contract_target: ContractTarget
+    ) -> None:
+        configs = {"config": contract_target.config}
+        if contract_target.bad_config is not None:
+            configs["bad_config"] = contract_target.bad_config
+        problems = compare.check_config_schema(contract_connector.info.config_schema, configs)
+        _fail_on("the config schema breaks the contract", problems)
+
+    def test_the_school_is_listed(
+        self, contract_connector: Connector, contract_session: object,
+        contract_target: ContractTarget,
+    ) -> None:
+        schools = contract_connector.list_schools(contract_session)
+        ids = [s.sis_id for s in schools]
+        assert contract_target.sis_school_id in ids, (
+            f"rostersync_list_schools did not list school {contract_target.sis_school_id!r} "
+            f"(it listed {len(ids)}); setup binds a school from this list"
+        )
+        assert len(ids) == len(set(ids)), "rostersync_list_schools lists a school twice"
+
+    def test_wrong_credentials_raise_authentication_error(
+        self, contract_connector: Connector, contract_target: ContractTarget,
+        contract_recording: None,
+    ) -> None:
+        if contract_target.bad_config is None:
+            pytest.skip("the connector has no credentials (give bad_config= to check them)")
+        with pytest.raises(RostersyncError) as caught:
+            contract_connector.authenticate(contract_target.bad_config)
+        assert isinstance(caught.value, AuthenticationError), (
+            f"wrong credentials raised {type(caught.value).__name__}: {caught.value}; raise "
+            "AuthenticationError so the admin is told to fix the credentials (and it is "
+            "never retried)"
+        )
+
+    def test_authentication_error_contains_no_secret(
+        self, contract_connector: Connector, contract_target: ContractTarget,
+        contract_secrets: set[str], contract_recording: None,
+    ) -> None:
+        if contract_target.bad_config is None:
+            pytest.skip("the connector has no credentials (give bad_config= to check them)")
+        try:
+            contract_connector.authenticate(contract_target.bad_config)
+        except RostersyncError as exc:
+            _fail_on(
+                "the error for wrong credentials shows a secret",
+                compare.find_secrets(exc, contract_secrets),
+            )
+        else:
+            pytest.fail("wrong credentials were accepted: authenticate must check them")
+
+    # -- what the fetch hooks yield --------------------------------------------------------------
+
+    def test_the_fake_sis_holds_every_kind(self, contract_roster: FetchedRoster) -> None:
+        counts = contract_roster.counts()
+        empty = [k.value for k in _NEEDED_KINDS if not counts.get(k)]
+        assert not empty, (
+            f"the school yields no {', '.join(empty)} records: give the fake SIS (or cassette) "
+            "a few of each kind, or the other checks prove nothing"
+        )
+
+    def test_each_hook_yields_its_own_record_types(self, contract_roster: FetchedRoster) -> None:
+        _fail_on("a fetch hook yields the wrong things", records.check_hook_types(contract_roster))
+
+    def test_record_fields_have_the_model_types(self, contract_roster: FetchedRoster) -> None:
+        _fail_on("records hold values of the wrong type",
+                 records.check_field_types(contract_roster))
+
+    def test_required_fields_are_present(self, contract_roster: FetchedRoster) -> None:
+        _fail_on("records lack required values", records.check_required_fields(contract_roster))
+
+    def test_ids_are_unique_per_kind(self, contract_roster: FetchedRoster) -> None:
+        _fail_on("records are yielded more than once", records.check_unique_ids(contract_roster))
+
+    def test_grades_subjects_and_roles_are_known(self, contract_roster: FetchedRoster) -> None:
+        _fail_on("values fall outside the known vocabularies",
+                 records.check_vocabularies(contract_roster))
+
+    def test_every_reference_resolves(self, contract_roster: FetchedRoster) -> None:
+        _fail_on("records refer to records that were not yielded",
+                 records.check_references(contract_roster))
+
+    def test_paging_is_complete(
+        self, contract_roster: FetchedRoster, contract_target: ContractTarget
+    ) -> None:
+        if contract_target.expected_counts is None:
+            pytest.skip("give expected_counts= (records per kind in the fake SIS) to check paging")
+        _fail_on("paging lost or repeated records",
+                 compare.check_counts(contract_roster, contract_target.expected_counts))
+
+    def test_unchanged_data_fetches_identically(
+        self, contract_roster: FetchedRoster, contract_fetch: Callable[..., FetchedRoster]
+    ) -> None:
+        _fail_on("two fetches of unchanged data differ",
+                 compare.check_same_records(contract_roster, contract_fetch()))
+
+    def test_limit_keeps_what_others_depend_on(
+        self, contract_roster: FetchedRoster, contract_fetch: Callable[..., FetchedRoster],
+        contract_target: ContractTarget,
+    ) -> None:
+        limited = contract_fetch(limit=contract_target.limit)
+        _fail_on("a context.limit run cuts off records others depend on",
+                 compare.check_limited_subset(limited, contract_roster))
+
+    # -- failures ------------------------------------------------------------------------------
+
+    def test_transient_errors_are_retried(
+        self, contract_roster: FetchedRoster, contract_fetch: Callable[..., FetchedRoster],
+        contract_target: ContractTarget,
+    ) -> None:
+        faults = contract_target.faults
+        if faults is None:
+            pytest.skip("give faults= (a FaultInjector for the fake SIS) to check retries")
+        faults.inject(Fault.TRANSIENT, 2)
+        try:
+            again = contract_fetch()
+        except RostersyncError as exc:
+            pytest.fail(
+                f"two transient failures (e.g. HTTP 503) ended the fetch with "
+                f"{type(exc).__name__}: {exc}; retry them with backoff "
+                "(rostersync_core.http retries for you)",
+                pytrace=False,
+            )
+        assert faults.served() == 2, (
+            f"the fake SIS served {faults.served()} of 2 injected failures: does inject() "
+            "reach the requests the connector makes?"
+        )
+        _fail_on("records differ after retried failures",
+                 compare.check_same_records(contract_roster, again))
+
+    def test_credential_errors_are_not_retried(
+        self, contract_session: object, contract_fetch: Callable[..., FetchedRoster],
+        contract_target: ContractTarget, contract_secrets: set[str],
+    ) -> None:
+        faults = contract_target.faults
+        if faults is None:
+            pytest.skip("give faults= (a FaultInjector for the fake SIS) to check retries")
+        faults.inject(Fault.CREDENTIALS, 10)
+        with pytest.raises(RostersyncError) as caught:
+            contract_fetch()
+        assert isinstance(caught.value, AuthenticationError), (
+            f"credentials refused mid-sync raised {type(caught.value).__name__}: "
+            f"{caught.value}; raise AuthenticationError so the sync fails loudly and the "
+            "admin is told to fix the credentials"
+        )
+        assert faults.served() <= 2, (
+            f"the connector asked {faults.served()} times after the SIS refused its "
+            "credentials; never retry a credential error (one token refresh is fine)"
+        )
+        _fail_on("the error for refused credentials shows a secret",
+                 compare.find_secrets(caught.value, contract_secrets))
+
+    def test_cassettes_hold_no_secret(
+        self, request: pytest.FixtureRequest, contract_secrets: set[str]
+    ) -> None:
+        if self.contract_cassette_dir is None:
+            pytest.skip("the suite runs against a live fake SIS, not recorded cassettes")
+        directory = Path(request.path).parent / self.contract_cassette_dir
+        found = scan_for_secrets(directory, contract_secrets)
+        problems = [
+            Problem("secret-in-cassette", str(f), "holds a secret config value",
+                    "delete it and re-record; send secrets only in headers or bodies the "
+                    "suite scrubs (Authorization, token fields)")
+            for f, _ in found
+        ]
+        _fail_on("recorded cassettes hold secrets", problems)
