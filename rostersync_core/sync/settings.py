@@ -8,15 +8,20 @@ not apply scheduled syncs automatically. A request freezes the settings it used.
 from __future__ import annotations
 
 import enum
+import json
 from collections.abc import Mapping
 from typing import Any
 
 import attrs
+import sqlalchemy as sa
 
 from rostersync_core.convert import structure, unstructure
 from rostersync_core.errors import ConfigError
 from rostersync_core.model import Enrolment, FamilyLink, Person, RecordKind, SchoolClass
 from rostersync_core.platform.protocol import SYNCED_KINDS
+from rostersync_core.store import StateStore
+from rostersync_core.store.sql import now, upsert
+from rostersync_core.store.sync_tables import sync_settings
 from rostersync_core.sync.changes import DIFF_FIELDS, KIND_LABELS, kind_from_label
 
 __all__ = [
@@ -24,7 +29,10 @@ __all__ = [
     "KindSettings",
     "MissingPolicy",
     "SyncSettings",
+    "load_settings",
     "parse_setting",
+    "save_settings",
+    "set_settings",
 ]
 
 #: The fields an update may write, per kind.
@@ -185,3 +193,34 @@ def _fields(kind: RecordKind, raw: str) -> tuple[str, ...] | None:
             hint=f"fields: {', '.join(allowed)}",
         )
     return names
+
+
+def load_settings(store: StateStore, school_id: str) -> SyncSettings:
+    """The school's sync settings in force (defaults when none were saved)."""
+    with store.engine.connect() as conn:
+        raw = conn.execute(
+            sa.select(sync_settings.c.data).where(sync_settings.c.school_id == school_id)
+        ).scalar()
+    return SyncSettings() if raw is None else SyncSettings.from_json(json.loads(raw))
+
+
+def save_settings(store: StateStore, school_id: str, settings: SyncSettings) -> None:
+    """Save the school's sync settings; requests already made keep the ones they froze."""
+    row = {
+        "school_id": school_id,
+        "data": json.dumps(settings.to_json(), sort_keys=True),
+        "updated_at": now(),
+    }
+    with store.engine.begin() as conn:
+        upsert(conn, sync_settings, [row], keys=("school_id",), update=("data", "updated_at"))
+
+
+def set_settings(
+    store: StateStore, school_id: str, values: Mapping[str, str], *, kind: str | None = None
+) -> SyncSettings:
+    """Change settings from their text forms (see :func:`parse_setting`), save, return them."""
+    settings = load_settings(store, school_id)
+    for name, raw in values.items():
+        settings = parse_setting(settings, name, raw, kind=kind)
+    save_settings(store, school_id, settings)
+    return settings

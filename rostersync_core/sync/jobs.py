@@ -1,0 +1,527 @@
+"""Sync jobs: their records, state changes, history and the stored request.
+
+A job's life: running -> pending_review (or held) -> approved -> applying -> completed;
+or rejected, failed; reverted after a revert. Every state change is written with who made
+it, when and why (``sync_job_history``) and told to every plugin through
+``PluginHost.job_state_changed``. A state change is a conditional UPDATE on the current
+state, so two people approving at once cannot both win.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from typing import Any
+
+import attrs
+import sqlalchemy as sa
+
+from rostersync_core.convert import structure, unstructure
+from rostersync_core.errors import RostersyncError
+from rostersync_core.events import JobState, SyncJobEvent
+from rostersync_core.fetch import InvalidRow
+from rostersync_core.model import RecordKind
+from rostersync_core.plugins import PluginHost
+from rostersync_core.state import ExclusionSet
+from rostersync_core.store import StateStore
+from rostersync_core.store.sql import as_utc, now
+from rostersync_core.store.sync_tables import sync_changes, sync_job_history, sync_jobs
+from rostersync_core.sync.changes import (
+    AmbiguousRecord,
+    Change,
+    ChangeSet,
+    SyncAction,
+    decode_values,
+    encode_values,
+)
+from rostersync_core.sync.settings import SyncSettings
+
+__all__ = [
+    "DELETABLE_STATES",
+    "REVIEWABLE_STATES",
+    "JobHistoryEntry",
+    "JobStateError",
+    "SyncJob",
+    "SyncRequest",
+    "UnknownJobError",
+    "delete_job",
+    "get_job",
+    "get_request",
+    "iter_changes",
+    "job_history",
+    "list_jobs",
+    "reject_job",
+]
+
+#: States in which a person may approve or reject a job.
+REVIEWABLE_STATES = frozenset({JobState.PENDING_REVIEW, JobState.HELD})
+#: States in which a job may be deleted.
+DELETABLE_STATES = frozenset({JobState.REJECTED, JobState.FAILED})
+
+
+class UnknownJobError(RostersyncError):
+    """No sync job by that id."""
+
+
+class JobStateError(RostersyncError):
+    """The job is not in a state that allows what was asked (e.g. deleting a completed job)."""
+
+
+@attrs.frozen
+class SyncJob:
+    """One sync job, as listed in the history.
+
+    ``counts``: per kind label (``"students"``...), per action (``create``, ``update``,
+    ``archive``, ``restore``, ``link``, ``unchanged``, ``skipped``). ``reason``: why it is
+    held, or the error that failed it (``error_kind`` then says which kind of error).
+    """
+
+    id: int
+    school_id: str
+    state: JobState
+    trigger: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    finished_at: dt.datetime | None = None
+    counts: Mapping[str, Mapping[str, int]] = attrs.field(factory=dict)
+    reason: str = ""
+    error_kind: str = ""
+    change_count: int = 0
+    applied_count: int = 0
+    approved_by: str = ""
+    approved_at: dt.datetime | None = None
+    rejected_by: str = ""
+    rejected_at: dt.datetime | None = None
+    reverted_by: str = ""
+    reverted_at: dt.datetime | None = None
+
+    @property
+    def held(self) -> bool:
+        return self.state is JobState.HELD
+
+    @property
+    def failed(self) -> bool:
+        return self.state is JobState.FAILED
+
+
+@attrs.frozen
+class JobHistoryEntry:
+    """One state change of a job: when, to what, by whom, why."""
+
+    at: dt.datetime
+    state: JobState
+    previous_state: JobState | None
+    actor: str = ""
+    reason: str = ""
+
+
+@attrs.frozen
+class SyncRequest:
+    """A job with the inputs it froze and what its run found (changes: :func:`iter_changes`).
+
+    ``settings``, ``grade_mappings``, ``subject_mappings`` and ``exclusions`` are those in
+    force when the request was made; later changes to them never re-interpret it.
+    """
+
+    job: SyncJob
+    settings: SyncSettings
+    grade_mappings: Mapping[str, str]
+    subject_mappings: Mapping[str, str]
+    exclusions: ExclusionSet
+    invalid: Sequence[InvalidRow] = ()
+    ambiguous: Sequence[AmbiguousRecord] = ()
+    notes: Sequence[str] = ()
+    hold_reasons: Sequence[str] = ()
+    population: Mapping[str, int] = attrs.field(factory=dict)
+    feed: Mapping[str, int] = attrs.field(factory=dict)
+
+
+def _job(row: Any) -> SyncJob:
+    return SyncJob(
+        id=row.id,
+        school_id=row.school_id,
+        state=JobState(row.state),
+        trigger=row.trigger,
+        created_at=as_utc(row.created_at) or now(),
+        updated_at=as_utc(row.updated_at) or now(),
+        finished_at=as_utc(row.finished_at),
+        counts=json.loads(row.counts or "{}"),
+        reason=row.reason,
+        error_kind=row.error_kind,
+        change_count=row.change_count,
+        applied_count=row.applied_count,
+        approved_by=row.approved_by,
+        approved_at=as_utc(row.approved_at),
+        rejected_by=row.rejected_by,
+        rejected_at=as_utc(row.rejected_at),
+        reverted_by=row.reverted_by,
+        reverted_at=as_utc(row.reverted_at),
+    )
+
+
+_JOB_COLUMNS = [c for c in sync_jobs.c if c.name not in ("frozen", "details")]
+
+
+def get_job(store: StateStore, job_id: int) -> SyncJob:
+    """The job ``job_id``; :class:`UnknownJobError` when there is none."""
+    with store.engine.connect() as conn:
+        row = conn.execute(sa.select(*_JOB_COLUMNS).where(sync_jobs.c.id == job_id)).first()
+    if row is None:
+        raise UnknownJobError(f"there is no sync job {job_id}", hint="see `rostersync sync list`")
+    return _job(row)
+
+
+def list_jobs(
+    store: StateStore,
+    school_id: str | None = None,
+    *,
+    states: Collection[JobState] | None = None,
+    limit: int | None = 50,
+) -> list[SyncJob]:
+    """Jobs, newest first: of one school or all, optionally only in ``states``."""
+    query = sa.select(*_JOB_COLUMNS).order_by(sync_jobs.c.id.desc())
+    if school_id is not None:
+        query = query.where(sync_jobs.c.school_id == school_id)
+    if states:
+        query = query.where(sync_jobs.c.state.in_([str(s) for s in states]))
+    if limit is not None:
+        query = query.limit(limit)
+    with store.engine.connect() as conn:
+        return [_job(row) for row in conn.execute(query)]
+
+
+def job_history(store: StateStore, job_id: int) -> list[JobHistoryEntry]:
+    """Every state change of the job, oldest first."""
+    h = sync_job_history.c
+    with store.engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(sync_job_history).where(h.job_id == job_id).order_by(h.id)
+        ).all()
+    return [
+        JobHistoryEntry(
+            at=as_utc(r.at) or now(),
+            state=JobState(r.state),
+            previous_state=JobState(r.previous_state) if r.previous_state else None,
+            actor=r.actor,
+            reason=r.reason,
+        )
+        for r in rows
+    ]
+
+
+def get_request(store: StateStore, job_id: int) -> SyncRequest:
+    """The job with its frozen inputs, invalid rows, ambiguous matches and notes."""
+    job = get_job(store, job_id)
+    with store.engine.connect() as conn:
+        row = conn.execute(
+            sa.select(sync_jobs.c.frozen, sync_jobs.c.details).where(sync_jobs.c.id == job_id)
+        ).one()
+    frozen = json.loads(row.frozen or "{}")
+    details = json.loads(row.details or "{}")
+    return SyncRequest(
+        job=job,
+        settings=SyncSettings.from_json(frozen.get("settings", {})),
+        grade_mappings=frozen.get("grade_mappings", {}),
+        subject_mappings=frozen.get("subject_mappings", {}),
+        exclusions=exclusions_from_json(frozen.get("exclusions", {})),
+        invalid=structure(details.get("invalid", []), list[InvalidRow]),
+        ambiguous=structure(details.get("ambiguous", []), list[AmbiguousRecord]),
+        notes=details.get("notes", []),
+        hold_reasons=details.get("hold_reasons", []),
+        population=details.get("population", {}),
+        feed=details.get("feed", {}),
+    )
+
+
+def exclusions_to_json(exclusions: ExclusionSet) -> dict[str, dict[str, list[str]]]:
+    return {
+        "platform": {str(k): sorted(v) for k, v in exclusions.platform.items()},
+        "sis": {str(k): sorted(v) for k, v in exclusions.sis.items()},
+    }
+
+
+def exclusions_from_json(data: Mapping[str, Mapping[str, list[str]]]) -> ExclusionSet:
+    return ExclusionSet(
+        platform={RecordKind(k): frozenset(v) for k, v in data.get("platform", {}).items()},
+        sis={RecordKind(k): frozenset(v) for k, v in data.get("sis", {}).items()},
+    )
+
+
+def _change(row: Any) -> Change:
+    return Change(
+        seq=row.seq,
+        kind=RecordKind(row.kind),
+        action=SyncAction(row.action),
+        sis_id=row.sis_id,
+        platform_id=row.platform_id,
+        before=decode_values(row.before),
+        after=decode_values(row.after),
+        fields=tuple(row.fields.split(",")) if row.fields else (),
+        refs=tuple(row.refs.split(",")) if row.refs else (),
+        applied=bool(row.applied),
+        result_id=row.result_id,
+        reverted=bool(row.reverted),
+    )
+
+
+def iter_changes(
+    store: StateStore,
+    job_id: int,
+    *,
+    kind: RecordKind | None = None,
+    applied: bool | None = None,
+    reverted: bool | None = None,
+    descending: bool = False,
+    page: int = 2000,
+) -> Iterator[Change]:
+    """The request's changes in ``seq`` order (or reverse), read a page at a time."""
+    c = sync_changes.c
+    last: int | None = None
+    while True:
+        query = sa.select(sync_changes).where(c.job_id == job_id)
+        if kind is not None:
+            query = query.where(c.kind == str(kind))
+        if applied is not None:
+            query = query.where(c.applied == applied)
+        if reverted is not None:
+            query = query.where(c.reverted == reverted)
+        if last is not None:
+            query = query.where(c.seq < last if descending else c.seq > last)
+        query = query.order_by(c.seq.desc() if descending else c.seq).limit(page)
+        with store.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        if not rows:
+            return
+        for row in rows:
+            yield _change(row)
+        last = rows[-1].seq
+
+
+# -- writing ------------------------------------------------------------------------------
+
+
+def _admins(store: object, school_id: str) -> tuple[str, ...]:
+    """The school's sync administrators, when the store knows them (schedule feature)."""
+    lookup = getattr(store, "sync_administrators", None)
+    if lookup is None:
+        return ()
+    try:
+        return tuple(lookup(school_id))
+    except Exception:  # an admin list must never break a sync
+        return ()
+
+
+def create_job(store: StateStore, school_id: str, trigger: str) -> SyncJob:
+    """A new job in state ``running``."""
+    stamp = now()
+    with store.engine.begin() as conn:
+        job_id = conn.execute(
+            sync_jobs.insert()
+            .values(
+                school_id=school_id,
+                state=str(JobState.RUNNING),
+                trigger=trigger,
+                created_at=stamp,
+                updated_at=stamp,
+            )
+            .returning(sync_jobs.c.id)
+        ).scalar_one()
+        conn.execute(
+            sync_job_history.insert().values(
+                job_id=job_id,
+                at=stamp,
+                state=str(JobState.RUNNING),
+                previous_state="",
+                actor=trigger,
+                reason="",
+            )
+        )
+    return get_job(store, job_id)
+
+
+def change_state(
+    store: StateStore,
+    host: PluginHost | None,
+    job: SyncJob,
+    state: JobState,
+    *,
+    allowed: Collection[JobState],
+    actor: str = "",
+    reason: str = "",
+    error_kind: str = "",
+    conn: sa.Connection | None = None,
+    **values: Any,
+) -> SyncJob:
+    """Move ``job`` to ``state`` if it is still in one of ``allowed``; tell the plugins.
+
+    Raises :class:`JobStateError` when the job has moved on meanwhile.
+    """
+    stamp = now()
+    updates: dict[str, Any] = {"state": str(state), "updated_at": stamp, **values}
+    if reason or state in (JobState.FAILED, JobState.HELD):
+        updates["reason"] = reason
+    if error_kind or state is JobState.FAILED:
+        updates["error_kind"] = error_kind
+    if state in (JobState.COMPLETED, JobState.REJECTED, JobState.FAILED, JobState.REVERTED):
+        updates["finished_at"] = stamp
+
+    def run(c: sa.Connection) -> None:
+        changed = c.execute(
+            sa.update(sync_jobs)
+            .where(sync_jobs.c.id == job.id, sync_jobs.c.state.in_([str(s) for s in allowed]))
+            .values(**updates)
+        ).rowcount
+        if changed != 1:
+            current = c.execute(
+                sa.select(sync_jobs.c.state).where(sync_jobs.c.id == job.id)
+            ).scalar()
+            raise JobStateError(
+                f"sync job {job.id} is {current or 'gone'}, so it cannot become {state}"
+            )
+        c.execute(
+            sync_job_history.insert().values(
+                job_id=job.id,
+                at=stamp,
+                state=str(state),
+                previous_state=str(job.state),
+                actor=actor,
+                reason=reason,
+            )
+        )
+
+    if conn is not None:
+        run(conn)
+    else:
+        with store.engine.begin() as own:
+            run(own)
+    updated = get_job(store, job.id) if conn is None else attrs.evolve(job, state=state)
+    if host is not None and conn is None:
+        announce(store, host, updated, previous=job.state, reason=reason, error_kind=error_kind)
+    return updated
+
+
+def announce(
+    store: StateStore,
+    host: PluginHost,
+    job: SyncJob,
+    *,
+    previous: JobState | None,
+    reason: str = "",
+    error_kind: str = "",
+) -> None:
+    """Tell every plugin that ``job`` is now in its state."""
+    host.job_state_changed(
+        SyncJobEvent(
+            school_id=job.school_id,
+            job_id=job.id,
+            state=job.state,
+            previous_state=previous,
+            trigger=job.trigger,
+            counts=job.counts,
+            reason=reason or job.reason,
+            error_kind=error_kind or job.error_kind,
+            admins=_admins(store, job.school_id),
+        )
+    )
+
+
+def save_request(
+    store: StateStore,
+    host: PluginHost | None,
+    job: SyncJob,
+    changes: ChangeSet,
+    *,
+    frozen: Mapping[str, Any],
+    hold_reasons: Sequence[str],
+) -> SyncJob:
+    """Store the request's changes and summary; the job becomes pending_review or held."""
+    rows = [
+        {
+            "job_id": job.id,
+            "seq": c.seq,
+            "kind": c.kind.value,
+            "action": c.action.value,
+            "sis_id": c.sis_id,
+            "platform_id": c.platform_id,
+            "fields": ",".join(c.fields),
+            "refs": ",".join(c.refs),
+            "before": encode_values(c.before),
+            "after": encode_values(c.after),
+        }
+        for c in changes.changes
+    ]
+    details = {
+        "invalid": unstructure(changes.invalid),
+        "ambiguous": unstructure(changes.ambiguous),
+        "notes": changes.notes,
+        "hold_reasons": list(hold_reasons),
+        "population": changes.population,
+        "feed": changes.feed,
+        "delta_kinds": sorted(changes.delta_kinds),
+    }
+    state = JobState.HELD if hold_reasons else JobState.PENDING_REVIEW
+    with store.engine.begin() as conn:
+        for start in range(0, len(rows), 5000):
+            conn.execute(sync_changes.insert(), rows[start : start + 5000])
+        change_state(
+            store,
+            None,
+            job,
+            state,
+            allowed={JobState.RUNNING},
+            actor=job.trigger,
+            reason="; ".join(hold_reasons),
+            conn=conn,
+            counts=json.dumps(changes.counts),
+            frozen=json.dumps(frozen),
+            details=json.dumps(details),
+            change_count=changes.total_changes,
+        )
+    updated = get_job(store, job.id)
+    if host is not None:
+        announce(store, host, updated, previous=job.state)
+    return updated
+
+
+def reject_job(
+    store: StateStore, host: PluginHost | None, job_id: int, *, actor: str, reason: str = ""
+) -> SyncJob:
+    """Reject a pending or held request: nothing is applied; it stays in the history."""
+    job = get_job(store, job_id)
+    if job.state not in REVIEWABLE_STATES:
+        raise JobStateError(
+            f"sync job {job_id} is {job.state}: only pending_review or held jobs can be rejected"
+        )
+    return change_state(
+        store,
+        host,
+        job,
+        JobState.REJECTED,
+        allowed=REVIEWABLE_STATES,
+        actor=actor,
+        reason=reason,
+        rejected_by=actor,
+        rejected_at=now(),
+    )
+
+
+def delete_job(store: StateStore, job_id: int) -> None:
+    """Delete a rejected or failed job, its changes and its history."""
+    job = get_job(store, job_id)
+    if job.state not in DELETABLE_STATES:
+        raise JobStateError(
+            f"sync job {job_id} is {job.state}: only rejected or failed jobs can be deleted",
+            hint="reject it first" if job.state in REVIEWABLE_STATES else "",
+        )
+    with store.engine.begin() as conn:
+        gone = conn.execute(
+            sa.delete(sync_jobs).where(
+                sync_jobs.c.id == job_id,
+                sync_jobs.c.state.in_([str(s) for s in DELETABLE_STATES]),
+            )
+        ).rowcount
+        if gone != 1:
+            raise JobStateError(f"sync job {job_id} changed state meanwhile; not deleted")
+        conn.execute(sa.delete(sync_changes).where(sync_changes.c.job_id == job_id))
+        conn.execute(sa.delete(sync_job_history).where(sync_job_history.c.job_id == job_id))
