@@ -11,9 +11,13 @@ In a connector's tests (``tests/test_contract.py``)::
             bad_config={"base_url": fake_sis.url, "api_key": "k-wrong"},
             sis_school_id="S1",
             expected_counts=fake_sis.counts,
-            faults=fake_sis,
+            faults=ServerFaults(fake_sis),               # optional: retry checks
         ),
     )
+
+``fake_sis`` is the connector's own fixture (here a ``FakeSisServer`` subclass with a
+``counts`` attribute); :class:`ServerFaults` adapts any ``FakeSisServer`` to the
+:class:`FaultInjector` protocol.
 
 See ``docs/contract-suite.md`` for every check and how to read a failure.
 """
@@ -24,6 +28,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from rostersync_core.testing.contract_faults import ServerFaults
 from rostersync_core.testing.contract_fetch import FetchedRoster, fetch_roster
 from rostersync_core.testing.contract_problems import Problem
 from rostersync_core.testing.contract_suite import (
@@ -31,15 +36,16 @@ from rostersync_core.testing.contract_suite import (
     load_connector,
     resolve_with_fixtures,
 )
-from rostersync_core.testing.contract_target import ContractTarget, Fault, FaultInjector
+from rostersync_core.testing.contract_target import ContractFault, ContractTarget, FaultInjector
 
 __all__ = [
     "ConnectorContractSuite",
+    "ContractFault",
     "ContractTarget",
-    "Fault",
     "FaultInjector",
     "FetchedRoster",
     "Problem",
+    "ServerFaults",
     "connector_contract_suite",
     "fetch_roster",
     "load_connector",

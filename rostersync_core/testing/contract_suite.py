@@ -23,7 +23,7 @@ from rostersync_core.testing import contract_records as records
 from rostersync_core.testing.contract_cassettes import cassette, scan_for_secrets
 from rostersync_core.testing.contract_fetch import FetchedRoster, fetch_roster
 from rostersync_core.testing.contract_problems import Problem, format_problems
-from rostersync_core.testing.contract_target import ContractTarget, Fault
+from rostersync_core.testing.contract_target import ContractFault, ContractTarget
 
 __all__ = ["ConnectorContractSuite", "load_connector", "resolve_with_fixtures"]
 
@@ -278,7 +278,7 @@ class ConnectorContractSuite:
         faults = contract_target.faults
         if faults is None:
             pytest.skip("give faults= (a FaultInjector for the fake SIS) to check retries")
-        faults.inject(Fault.TRANSIENT, 2)
+        faults.inject(ContractFault.TRANSIENT, 2)
         try:
             again = contract_fetch()
         except RostersyncError as exc:
@@ -302,7 +302,7 @@ class ConnectorContractSuite:
         faults = contract_target.faults
         if faults is None:
             pytest.skip("give faults= (a FaultInjector for the fake SIS) to check retries")
-        faults.inject(Fault.CREDENTIALS, 10)
+        faults.inject(ContractFault.CREDENTIALS, 10)
         with pytest.raises(RostersyncError) as caught:
             contract_fetch()
         assert isinstance(caught.value, AuthenticationError), (

@@ -8,10 +8,10 @@ from typing import Any, Protocol, runtime_checkable
 
 import attrs
 
-__all__ = ["ContractTarget", "Fault", "FaultInjector"]
+__all__ = ["ContractFault", "ContractTarget", "FaultInjector"]
 
 
-class Fault(enum.StrEnum):
+class ContractFault(enum.StrEnum):
     """A failure a fake SIS can be told to serve.
 
     - ``TRANSIENT``: the SIS is briefly unavailable (HTTP 503/429, connection reset, a file
@@ -32,7 +32,7 @@ class FaultInjector(Protocol):
     Implement it on your fake server (or on a fixture wrapping the connector's I/O).
     """
 
-    def inject(self, fault: Fault, times: int) -> None:
+    def inject(self, fault: ContractFault, times: int) -> None:
         """Make the next ``times`` requests fail with ``fault``, then answer normally again.
 
         Resets the count returned by :meth:`served`.

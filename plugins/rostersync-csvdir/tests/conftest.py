@@ -9,7 +9,7 @@ import pytest
 import rostersync_csvdir.tables as tables
 from rostersync_csvdir.sample import write_district
 
-from rostersync_core.testing.contract import Fault
+from rostersync_core.testing.contract import ContractFault
 
 
 class FlakyDisk:
@@ -20,17 +20,18 @@ class FlakyDisk:
     """
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self._fault: Fault | None = None
+        self._fault: ContractFault | None = None
         self._left = 0
         self._served = 0
         real_read = tables._read_file
 
         def read(path: Path) -> bytes:
-            if self._left and self._fault is Fault.TRANSIENT:
+            if self._left and self._fault is ContractFault.TRANSIENT:
                 self._left -= 1
                 self._served += 1
                 raise OSError(errno.EIO, "Input/output error")
-            if self._left and self._fault is Fault.CREDENTIALS and path.name == tables.KEY_FILE:
+            revoked = self._fault is ContractFault.CREDENTIALS and path.name == tables.KEY_FILE
+            if self._left and revoked:
                 self._left -= 1
                 self._served += 1
                 return b"a-key-that-was-changed"
@@ -39,7 +40,7 @@ class FlakyDisk:
         monkeypatch.setattr(tables, "_read_file", read)
         monkeypatch.setattr(tables, "RETRY_DELAYS", (0.0, 0.0, 0.0))
 
-    def inject(self, fault: Fault, times: int) -> None:
+    def inject(self, fault: ContractFault, times: int) -> None:
         self._fault, self._left, self._served = fault, times, 0
 
     def served(self) -> int:
