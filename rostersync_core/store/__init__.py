@@ -7,16 +7,18 @@ SQLAlchemy ``MetaData`` (the sync engine adds its tables in ``sync_tables``).
 from __future__ import annotations
 
 import importlib
-import importlib.util
+import pkgutil
 
 from rostersync_core.store.credentials import CredentialBox, load_key
 from rostersync_core.store.engine import create_state_engine, safe_url
 from rostersync_core.store.state_store import SIDES, StateStore
 from rostersync_core.store.tables import metadata
 
-# The sync engine's tables join the same metadata when its module is present.
-if importlib.util.find_spec("rostersync_core.store.sync_tables") is not None:
-    importlib.import_module("rostersync_core.store.sync_tables")
+# Other areas add their tables to the same metadata in ``store/<area>_tables.py``
+# (``sync_tables``, ``schedule_tables``...): load them so ``metadata`` is complete.
+for _module in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+    if _module.name.endswith("_tables"):
+        importlib.import_module(f"{__name__}.{_module.name}")
 
 __all__ = [
     "SIDES",
