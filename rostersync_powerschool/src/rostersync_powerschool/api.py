@@ -1,0 +1,198 @@
+"""PowerSchool's REST API over the core's HTTP toolkit: auth, metadata, counts, paging.
+
+Every request goes through one :class:`~rostersync_core.http.client.SisClient`: OAuth 2
+client credentials at ``/oauth/access_token`` (``expires_in`` as a string, the token
+cached, renewed once on 401), retries honouring ``Retry-After``, and the connection's
+rate and concurrency limits.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+from rostersync_core.errors import UnknownSchoolError
+from rostersync_core.http.auth import OAuth2ClientCredentials
+from rostersync_core.http.client import SisClient, segment
+from rostersync_core.http.errors import SisNotFoundError
+from rostersync_core.http.limits import RequestLimits
+from rostersync_core.http.retry import RetryPolicy
+from rostersync_powerschool.settings import PowerSchoolSettings
+from rostersync_powerschool.shapes import (
+    as_list,
+    as_mapping,
+    int_or_none,
+    unwrap_list,
+    wrapped_count,
+)
+
+__all__ = ["COTEACHER_QUERY", "DEFAULT_PAGE_SIZE", "PowerSchoolApi"]
+
+#: The PowerQuery that lists every teacher of every section (lead and co-teachers).
+COTEACHER_QUERY = "com.powerschool.core.users.coteacher_access_roles"
+#: Page size when the metadata names none for a resource.
+DEFAULT_PAGE_SIZE = 100
+#: Default token lifetime when ``expires_in`` is unreadable (PowerSchool's is ~30 days).
+_DEFAULT_LIFETIME = 3600.0
+
+
+class PowerSchoolApi:
+    """One authenticated connection to a PowerSchool server."""
+
+    def __init__(
+        self,
+        settings: PowerSchoolSettings,
+        *,
+        retry: RetryPolicy | None = None,
+        timeout: float = 30.0,
+    ) -> None:
+        self.settings = settings
+        self.auth = OAuth2ClientCredentials(
+            "/oauth/access_token",
+            settings.client_id,
+            settings.client_secret,
+            default_lifetime=_DEFAULT_LIFETIME,
+        )
+        self.client = SisClient(
+            settings.base_url,
+            auth=self.auth,
+            retry=retry,
+            limits=RequestLimits(
+                max_concurrency=settings.max_concurrency,
+                requests_per_second=settings.requests_per_second,
+            ),
+            timeout=timeout,
+            user_agent="rostersync-powerschool",
+        )
+        self.metadata: Mapping[str, Any] = {}
+
+    def __repr__(self) -> str:
+        return f"PowerSchoolApi({self.settings.base_url!r})"
+
+    def close(self) -> None:
+        self.client.close()
+
+    # -- connection check -------------------------------------------------------------------
+
+    def check(self) -> Mapping[str, Any]:
+        """Fetch ``/ws/v1/metadata`` (a token is fetched first): proves the credentials work
+        and gives the page-size limits."""
+        self.metadata = as_mapping(as_mapping(self.client.get_json("ws/v1/metadata")).get(
+            "metadata"))
+        return self.metadata
+
+    def page_size(self, resource: str) -> int:
+        """Records per page for ``resource``: the config's, never above the plugin's max."""
+        limit = int_or_none(self.metadata.get(f"{resource}_max_page_size"))
+        limit = limit if limit and limit > 0 else DEFAULT_PAGE_SIZE
+        wanted = self.settings.page_size
+        return min(wanted, limit) if wanted else limit
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def get_json(self, path: str, params: Mapping[str, str | int] | None = None) -> Any:
+        return self.client.get_json(path, params=params)
+
+    def count(self, path: str) -> int | None:
+        """``GET {path}/count``; None when the server gives no readable count."""
+        try:
+            return wrapped_count(self.client.get_json(f"{path}/count"))
+        except SisNotFoundError:
+            return None
+
+    def school_path(self, school_id: str, resource: str) -> str:
+        return f"ws/v1/school/{segment(school_id)}/{resource}"
+
+    def list_records(
+        self,
+        path: str,
+        plural: str,
+        singular: str,
+        *,
+        resource: str,
+        params: Mapping[str, str | int] | None = None,
+        use_count: bool = True,
+    ) -> Iterator[Mapping[str, Any]]:
+        """Every record of a paged list, in order.
+
+        The count endpoint says how many pages to ask for; they are fetched concurrently
+        within the connection's limits. Reading stops at the count or at the first empty
+        page, whichever comes first; without a count, pages are read one by one until an
+        empty or short one.
+        """
+        size = self.page_size(resource)
+        total = self.count(path)
+
+        def page(number: int) -> list[Mapping[str, Any]]:
+            query: dict[str, str | int] = {**(params or {}), "page": number, "pagesize": size}
+            return unwrap_list(self.client.get_json(path, params=query), plural, singular)
+
+        if total is None:
+            number = 1
+            while True:
+                records = page(number)
+                yield from records
+                if len(records) < size:
+                    return
+                number += 1
+        if total <= 0:
+            return
+        seen = 0
+        for records in self.client.imap(page, range(1, math.ceil(total / size) + 1)):
+            if not records:
+                return
+            take = records[: total - seen]
+            seen += len(take)
+            yield from take
+            if seen >= total:
+                return
+
+    def school_records(
+        self, school_id: str, resource: str, plural: str, *, params: Mapping[str, str] | None = None
+    ) -> Iterator[Mapping[str, Any]]:
+        """A school's ``student``/``staff``/``section``/``course``/``term`` records."""
+        path = self.school_path(school_id, resource)
+        try:
+            yield from self.list_records(path, plural, resource, resource=resource, params=params)
+        except SisNotFoundError:
+            raise UnknownSchoolError(f"PowerSchool has no school {school_id!r}") from None
+
+    def powerquery(
+        self, name: str, arguments: Mapping[str, Any] | None = None
+    ) -> Iterator[Mapping[str, Any]]:
+        """Every record of a PowerQuery (``POST /ws/schema/query/{name}``), paged.
+
+        Yields each record's ``tables`` mapping (values are strings).
+        """
+        path = f"ws/schema/query/{segment(name)}"
+        size = self.page_size("powerquery") if self.metadata else DEFAULT_PAGE_SIZE
+        number = 1
+        while True:
+            body = self.client.request(
+                "POST", path, params={"page": number, "pagesize": size}, json=dict(arguments or {})
+            ).json()
+            records = [as_mapping(r) for r in as_list(as_mapping(body).get("record"))]
+            for record in records:
+                yield as_mapping(record.get("tables"))
+            if len(records) < size:
+                return
+            number += 1
+
+    def imap(self, fn: Callable[[Any], Any], items: Any) -> Iterator[Any]:
+        """The toolkit's concurrent map, within this connection's limits."""
+        return self.client.imap(fn, items)
+
+    def student_contacts(self, student_dcid: str) -> list[Mapping[str, Any]] | None:
+        """The Contacts API answer for one student: ``[]`` on 204, None when the server has
+        no Contacts API (404: an older PowerSchool)."""
+        try:
+            response = self.client.get(f"ws/contacts/student/{segment(student_dcid)}")
+        except SisNotFoundError:
+            return None
+        if response.status == 204 or not response.content.strip():
+            return []
+        body = response.json()
+        if isinstance(body, Mapping) and "contacts" in body:
+            body = as_mapping(body["contacts"]).get("contact", body["contacts"])
+        return [as_mapping(c) for c in as_list(body)]

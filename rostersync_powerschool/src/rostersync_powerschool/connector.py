@@ -1,0 +1,155 @@
+"""The PowerSchool connector: rostersync's hooks over PowerSchool's REST API.
+
+Installed through the entry point ``rostersync.connectors: powerschool``; the core never
+imports it. A session is a :class:`PowerSchoolSession` (one authenticated API connection
+and the per-school feeds of one sync).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import attrs
+
+from rostersync_core import hookimpl
+from rostersync_core.connector_info import PLUGIN_API_VERSION, ConnectorInfo
+from rostersync_core.errors import ConfigError
+from rostersync_core.fetch import FetchContext
+from rostersync_core.http.errors import SisNotFoundError
+from rostersync_core.http.retry import RetryPolicy
+from rostersync_core.model import (
+    AcademicSession,
+    Course,
+    Enrolment,
+    FamilyLink,
+    Grade,
+    Person,
+    RecordKind,
+    School,
+    SchoolClass,
+    Subject,
+)
+from rostersync_powerschool import __version__
+from rostersync_powerschool.api import PowerSchoolApi
+from rostersync_powerschool.roster import SchoolFeed
+from rostersync_powerschool.settings import CONFIG_SCHEMA, PowerSchoolSettings
+from rostersync_powerschool.shapes import text
+
+__all__ = ["NON_SCHOOL_IDS", "PowerSchoolConnector", "PowerSchoolSession", "plugin"]
+
+#: PowerSchool "schools" that are not schools: the district office and graduated students.
+NON_SCHOOL_IDS = frozenset({"0", "999999"})
+
+
+@attrs.define(eq=False)
+class PowerSchoolSession:
+    """What :meth:`PowerSchoolConnector.rostersync_authenticate` returns."""
+
+    api: PowerSchoolApi
+    feeds: dict[tuple[str, int | None], SchoolFeed] = attrs.field(factory=dict)
+
+    def __repr__(self) -> str:
+        return f"PowerSchoolSession({self.api.settings.base_url!r})"
+
+    def feed(self, context: FetchContext) -> SchoolFeed:
+        key = (context.sis_school_id, context.limit)
+        if key not in self.feeds:
+            self.feeds[key] = SchoolFeed(self.api, context.sis_school_id, context.limit)
+        return self.feeds[key]
+
+
+def _counted(records: Iterator[Any], context: FetchContext, kind: RecordKind) -> Iterator[Any]:
+    count = 0
+    for record in records:
+        count += 1
+        yield record
+    context.progress(kind, count)
+
+
+class PowerSchoolConnector:
+    """The connector. ``retry`` and ``timeout`` tune the HTTP client (tests pass
+    ``RetryPolicy.fast()``); the defaults suit real servers."""
+
+    def __init__(self, *, retry: RetryPolicy | None = None, timeout: float = 30.0) -> None:
+        self.retry = retry
+        self.timeout = timeout
+
+    @hookimpl
+    def rostersync_connector_info(self) -> ConnectorInfo:
+        return ConnectorInfo(
+            name="powerschool",
+            version=__version__,
+            plugin_api=PLUGIN_API_VERSION,
+            config_schema=CONFIG_SCHEMA,
+            title="PowerSchool SIS",
+            description="Students, staff, sections, enrolments and guardians from "
+            "PowerSchool's REST API (plugin client credentials).",
+        )
+
+    @hookimpl
+    def rostersync_authenticate(self, config: Mapping[str, Any]) -> PowerSchoolSession:
+        settings = PowerSchoolSettings.from_config(config)
+        api = PowerSchoolApi(settings, retry=self.retry, timeout=self.timeout)
+        try:
+            api.check()
+        except SisNotFoundError:
+            api.close()
+            raise ConfigError(
+                "the server at this address does not answer like PowerSchool "
+                "(no /ws/v1/metadata)",
+                field="base_url",
+                hint="use the PowerSchool server's address, e.g. https://ps.district.example.org",
+            ) from None
+        except BaseException:
+            api.close()
+            raise
+        return PowerSchoolSession(api)
+
+    @hookimpl
+    def rostersync_list_schools(self, session: PowerSchoolSession) -> list[School]:
+        schools = []
+        rows = session.api.list_records("ws/v1/district/school", "schools", "school",
+                                        resource="school")
+        for row in rows:
+            sis_id = text(row.get("id"))
+            if not sis_id or sis_id in NON_SCHOOL_IDS:
+                continue
+            schools.append(School(sis_id, text(row.get("name")) or sis_id,
+                                  identifier=text(row.get("school_number"))))
+        return schools
+
+    @hookimpl
+    def rostersync_fetch_grades(
+        self, session: PowerSchoolSession, context: FetchContext
+    ) -> Iterator[Grade]:
+        return _counted(iter(session.feed(context).grades()), context, RecordKind.GRADE)
+
+    @hookimpl
+    def rostersync_fetch_subjects(
+        self, session: PowerSchoolSession, context: FetchContext
+    ) -> Iterator[Subject]:
+        return _counted(iter(session.feed(context).subjects()), context, RecordKind.SUBJECT)
+
+    @hookimpl
+    def rostersync_fetch_classes(
+        self, session: PowerSchoolSession, context: FetchContext
+    ) -> Iterator[AcademicSession | Course | SchoolClass]:
+        return _counted(session.feed(context).classes(context), context, RecordKind.CLASS)
+
+    @hookimpl
+    def rostersync_fetch_people(
+        self, session: PowerSchoolSession, context: FetchContext
+    ) -> Iterator[Person]:
+        return _counted(session.feed(context).people(context), context, RecordKind.STUDENT)
+
+    @hookimpl
+    def rostersync_fetch_enrolments(
+        self, session: PowerSchoolSession, context: FetchContext
+    ) -> Iterator[Enrolment | FamilyLink]:
+        return _counted(session.feed(context).enrolments(context), context,
+                        RecordKind.ENROLMENT)
+
+
+#: The object the entry point names.
+plugin = PowerSchoolConnector()
