@@ -312,32 +312,31 @@ def _admins(store: object, school_id: str) -> tuple[str, ...]:
         return ()
 
 
-def create_job(store: StateStore, school_id: str, trigger: str) -> SyncJob:
-    """A new job in state ``running``."""
+def insert_job(conn: sa.Connection, school_id: str, trigger: str) -> int:
+    """Insert a new job in state ``running`` inside ``conn``'s transaction; its id."""
     stamp = now()
-    with store.engine.begin() as conn:
-        job_id = conn.execute(
-            sync_jobs.insert()
-            .values(
-                school_id=school_id,
-                state=str(JobState.RUNNING),
-                trigger=trigger,
-                created_at=stamp,
-                updated_at=stamp,
-            )
-            .returning(sync_jobs.c.id)
-        ).scalar_one()
-        conn.execute(
-            sync_job_history.insert().values(
-                job_id=job_id,
-                at=stamp,
-                state=str(JobState.RUNNING),
-                previous_state="",
-                actor=trigger,
-                reason="",
-            )
+    job_id: int = conn.execute(
+        sync_jobs.insert()
+        .values(
+            school_id=school_id,
+            state=str(JobState.RUNNING),
+            trigger=trigger,
+            created_at=stamp,
+            updated_at=stamp,
         )
-    return get_job(store, job_id)
+        .returning(sync_jobs.c.id)
+    ).scalar_one()
+    conn.execute(
+        sync_job_history.insert().values(
+            job_id=job_id,
+            at=stamp,
+            state=str(JobState.RUNNING),
+            previous_state="",
+            actor=trigger,
+            reason="",
+        )
+    )
+    return job_id
 
 
 def change_state(

@@ -16,6 +16,7 @@ import os
 import socket
 import threading
 import uuid
+from collections.abc import Callable
 from types import TracebackType
 
 import sqlalchemy as sa
@@ -82,8 +83,12 @@ class SchoolLock:
 
     # -- claiming ----------------------------------------------------------------------------
 
-    def acquire(self) -> None:
-        """Claim the lock, taking over an abandoned one; raise if it is held."""
+    def acquire(self, on_claim: Callable[[sa.Connection], int] | None = None) -> None:
+        """Claim the lock, taking over an abandoned one; raise if it is held.
+
+        ``on_claim`` runs in the claiming transaction and returns the id of the job that
+        holds the lock (so anyone refused is told which job runs, from the first instant).
+        """
         stamp = now()
         row: dict[str, object] = {
             "school_id": self.school_id,
@@ -98,11 +103,26 @@ class SchoolLock:
         try:
             with self.engine.begin() as conn:
                 conn.execute(school_locks.insert().values(**row))
+                self._claimed(conn, on_claim)
         except sa.exc.IntegrityError:
-            self._take_over(row)
+            self._take_over(row, on_claim)
         self._start_heartbeat()
 
-    def _take_over(self, row: dict[str, object]) -> None:
+    def _claimed(
+        self, conn: sa.Connection, on_claim: Callable[[sa.Connection], int] | None
+    ) -> None:
+        if on_claim is None:
+            return
+        self.job_id = on_claim(conn)
+        conn.execute(
+            sa.update(school_locks)
+            .where(school_locks.c.school_id == self.school_id, school_locks.c.owner == self.owner)
+            .values(job_id=self.job_id)
+        )
+
+    def _take_over(
+        self, row: dict[str, object], on_claim: Callable[[sa.Connection], int] | None
+    ) -> None:
         c = school_locks.c
         with self.engine.begin() as conn:
             held = conn.execute(
@@ -110,6 +130,7 @@ class SchoolLock:
             ).first()
             if held is None:  # released meanwhile: claim it normally
                 conn.execute(school_locks.insert().values(**row))
+                self._claimed(conn, on_claim)
                 return
             heartbeat = as_utc(held.heartbeat_at) or now()
             expired = now() - heartbeat > dt.timedelta(seconds=self.timeout)
@@ -126,6 +147,7 @@ class SchoolLock:
                         self.school_id,
                         held.job_id,
                     )
+                    self._claimed(conn, on_claim)
                     return
             raise self._refusal(held.job_id, as_utc(held.acquired_at), held.purpose)
 

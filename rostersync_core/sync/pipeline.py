@@ -19,6 +19,8 @@ import contextlib
 from collections.abc import Iterable, Iterator
 from typing import Any, Protocol
 
+import sqlalchemy as sa
+
 from rostersync_core.errors import (
     AuthenticationError,
     InvalidSisDataError,
@@ -50,9 +52,9 @@ from rostersync_core.sync.jobs import (
     SyncJob,
     announce,
     change_state,
-    create_job,
     exclusions_to_json,
     get_job,
+    insert_job,
     list_jobs,
     save_request,
 )
@@ -122,10 +124,16 @@ def run_sync(
     returned.
     """
     report = progress or _Silent()
-    with SchoolLock(store.engine, school_id, purpose="sync") as lock:
+
+    def claim(conn: sa.Connection) -> int:
         _refuse_unfinished_apply(store, school_id)
-        job = create_job(store, school_id, trigger)
-        lock.set_job(job.id)
+        return insert_job(conn, school_id, trigger)
+
+    lock = SchoolLock(store.engine, school_id, purpose="sync")
+    lock.acquire(on_claim=claim)
+    try:
+        assert lock.job_id is not None
+        job = get_job(store, lock.job_id)
         announce(store, host, job, previous=None)
         try:
             changes, frozen, settings = _build_request(store, host, platform, school_id, report)
@@ -154,6 +162,8 @@ def run_sync(
 
             job = approve_locked(store, host, platform, job, actor="auto-apply", lock=lock)
         return job
+    finally:
+        lock.release()
 
 
 def _refuse_unfinished_apply(store: StateStore, school_id: str) -> None:

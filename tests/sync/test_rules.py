@@ -1,0 +1,197 @@
+"""The rules that must hold, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+import pytest
+
+from rostersync_core.districts import evolve_district
+from rostersync_core.errors import AuthenticationError, SyncHeldError, UnmappedValuesError
+from rostersync_core.events import JobState
+from rostersync_core.model import PersonKind, RecordKind
+from rostersync_core.sync import (
+    SyncAction,
+    apply_job,
+    approve_job,
+    get_request,
+    iter_changes,
+    list_jobs,
+    run_sync,
+    set_settings,
+)
+from tests.sync.helpers import first_student, platform_person, roster_of, synced, withdraw
+
+STUDENT = RecordKind.STUDENT
+
+
+def test_a_withdrawn_student_is_archived_with_their_enrolments(
+    store: Any, platform: Any, host: Any, connector: Any, school: str, district: Any
+) -> None:
+    synced(store, host, platform, school)
+    gone = first_student(district)
+    connector.district = withdraw(district, gone)
+    job = run_sync(store, host, platform, school)
+    archived = [c for c in iter_changes(store, job.id) if c.action is SyncAction.ARCHIVE]
+    assert [c.sis_id for c in archived if c.kind is STUDENT] == [gone]
+    enrolled = [e for e in roster_of(district).enrolments if e.person_sis_id == gone]
+    assert job.counts["enrolments"]["archive"] == len(enrolled)
+    approve_job(store, host, platform, job.id, actor="admin")
+    (record,) = platform_person(platform, school, STUDENT, gone)
+    assert record.archived
+
+
+def test_a_student_who_comes_back_is_restored_not_duplicated(
+    store: Any, platform: Any, host: Any, connector: Any, school: str, district: Any
+) -> None:
+    synced(store, host, platform, school)
+    gone = first_student(district)
+    connector.district = withdraw(district, gone)
+    synced(store, host, platform, school)
+    connector.district = district
+    job = run_sync(store, host, platform, school)
+    assert job.counts["students"]["restore"] == 1
+    assert job.counts["students"]["create"] == 0
+    approve_job(store, host, platform, job.id, actor="admin")
+    (record,) = platform_person(platform, school, STUDENT, gone)
+    assert not record.archived
+
+
+def test_a_platform_excluded_student_is_never_archived_nor_their_enrolments(
+    store: Any, platform: Any, host: Any, connector: Any, school: str, district: Any
+) -> None:
+    synced(store, host, platform, school)
+    gone = first_student(district)
+    (record,) = platform_person(platform, school, STUDENT, gone)
+    store.add_exclusions(school, "platform", STUDENT, [record.platform_id])
+    connector.district = withdraw(district, gone)
+    job = run_sync(store, host, platform, school)
+    assert job.change_count == 0
+
+
+def test_an_sis_excluded_student_is_never_created_nor_enrolled(
+    store: Any, platform: Any, host: Any, school: str, district: Any
+) -> None:
+    left_out = first_student(district)
+    store.add_exclusions(school, "sis", STUDENT, [left_out])
+    job = approve_job(
+        store, host, platform, run_sync(store, host, platform, school).id, actor="admin"
+    )
+    assert job.state is JobState.COMPLETED
+    assert platform_person(platform, school, STUDENT, left_out) == []
+    touched = [c for c in iter_changes(store, job.id) if left_out in c.sis_id.split("|")]
+    assert touched == []
+
+
+def test_an_invalid_sis_row_is_reported_and_never_archived(
+    store: Any, platform: Any, host: Any, connector: Any, school: str, district: Any
+) -> None:
+    synced(store, host, platform, school)
+    bad = first_student(district)
+    connector.invalid_rows = [(STUDENT, bad, "the e-mail is not an address")]
+    job = run_sync(store, host, platform, school)
+    assert job.counts["students"]["archive"] == 0
+    assert job.counts["enrolments"]["archive"] == 0
+    request = get_request(store, job.id)
+    assert [(r.sis_id, r.reason) for r in request.invalid] == [
+        (bad, "the e-mail is not an address")
+    ]
+
+
+def test_a_request_keeps_the_settings_it_was_made_with(
+    store: Any, platform: Any, host: Any, school: str, district: Any
+) -> None:
+    job = run_sync(store, host, platform, school)
+    set_settings(store, school, {"create": "false"}, kind="students")
+    request = get_request(store, job.id)
+    assert request.settings.for_kind(STUDENT).create is True
+    approve_job(store, host, platform, job.id, actor="admin")
+    students = platform.list_records(school, STUDENT)
+    assert len(students) == len(roster_of(district).students())
+    later = run_sync(store, host, platform, school)
+    assert get_request(store, later.id).settings.for_kind(STUDENT).create is False
+
+
+def test_settings_can_keep_local_edits_to_fields_updates_may_not_change(
+    store: Any, platform: Any, host: Any, connector: Any, school: str, district: Any
+) -> None:
+    synced(store, host, platform, school)
+    set_settings(store, school, {"update_fields": "grade_id"}, kind="students")
+    changed = district.copy()
+    roster = roster_of(changed)
+    roster.people = [
+        attrs.evolve(p, given_name=p.given_name + "x") if p.kind is PersonKind.STUDENT else p
+        for p in roster.people
+    ]
+    connector.district = changed
+    job = run_sync(store, host, platform, school)
+    assert job.counts["students"]["update"] == 0
+
+
+def test_archiving_more_than_the_threshold_holds_the_request_for_a_person(
+    store: Any, platform: Any, host: Any, connector: Any, school: str, district: Any
+) -> None:
+    synced(store, host, platform, school)
+    changed = district
+    for student in roster_of(district).students()[:10]:
+        changed = withdraw(changed, student.sis_id)
+    connector.district = changed
+    job = run_sync(store, host, platform, school)
+    assert job.state is JobState.HELD
+    assert "students would be archived" in job.reason
+    with pytest.raises(SyncHeldError):
+        apply_job(store, host, platform, job.id)
+    done = approve_job(store, host, platform, job.id, actor="principal")
+    assert done.state is JobState.COMPLETED
+
+
+def test_an_empty_feed_is_always_held(
+    store: Any, platform: Any, host: Any, connector: Any, school: str, district: Any
+) -> None:
+    synced(store, host, platform, school)
+    empty = district.copy()
+    roster = roster_of(empty)
+    roster.people, roster.classes, roster.enrolments, roster.family_links = [], [], [], []
+    connector.district = empty
+    set_settings(store, school, {"hold_archive_percent": "100"})
+    job = run_sync(store, host, platform, school)
+    assert job.state is JobState.HELD
+    assert "empty feed" in job.reason
+
+
+def test_expired_credentials_fail_the_sync_loudly_and_archive_nothing(
+    store: Any, platform: Any, host: Any, connector: Any, school: str
+) -> None:
+    synced(store, host, platform, school)
+    connector.fail_auth = True
+    with pytest.raises(AuthenticationError):
+        run_sync(store, host, platform, school)
+    (job, *_) = list_jobs(store, school)
+    assert (job.state, job.error_kind, job.change_count) == (JobState.FAILED, "authentication", 0)
+    assert all(not r.archived for r in platform.list_records(school, STUDENT))
+
+
+def test_an_unmapped_grade_stops_the_sync_before_anything_else_is_fetched(
+    store: Any, platform: Any, host: Any, connector: Any, school: str
+) -> None:
+    store.remove_value_mappings(school, RecordKind.GRADE, ["05"])
+    with pytest.raises(UnmappedValuesError) as caught:
+        run_sync(store, host, platform, school)
+    assert caught.value.grades == ("05",)
+    assert "fetch_classes" not in connector.calls
+    assert list_jobs(store, school)[0].error_kind == "unmapped"
+
+
+def test_new_students_a_withdrawal_and_a_teacher_change_show_exactly_those_changes(
+    store: Any, platform: Any, host: Any, connector: Any, school: str, district: Any
+) -> None:
+    synced(store, host, platform, school)
+    connector.district = evolve_district(district, new_students=2, withdrawals=1, teacher_changes=1)
+    job = run_sync(store, host, platform, school)
+    counts = job.counts
+    assert counts["students"]["create"] == 2
+    assert counts["students"]["archive"] == 1
+    assert counts["staff"] == {**counts["staff"], "create": 0, "update": 0, "archive": 0}
+    assert counts["enrolments"]["create"] > 0 and counts["enrolments"]["archive"] > 0
+    assert counts["classes"]["update"] == 0
