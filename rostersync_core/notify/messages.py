@@ -1,0 +1,169 @@
+"""What the sync administrators are told, as e-mail: one :class:`Notice` per job event.
+
+A notice names the school and the job, gives the counts per kind and what to do next
+(``rostersync sync show N``, or the Python call). It never carries a student's name, an
+e-mail address from the roster or any other personal data: only counts, the job's reason
+(written by the engine for an admin) and the school's ids.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+
+import attrs
+
+from rostersync_core.events import JobState, SyncJobEvent
+
+__all__ = ["NOTIFIED_STATES", "Notice", "compose_notice", "notice_email"]
+
+#: The states sync administrators hear about.
+NOTIFIED_STATES = frozenset(
+    {JobState.PENDING_REVIEW, JobState.HELD, JobState.COMPLETED, JobState.FAILED}
+)
+
+_KINDS = ("classes", "students", "staff", "family", "enrolments", "family_links")
+_KIND_WORDS = {"family": "family members", "family_links": "family links"}
+_TO_DO = {"create": "to create", "update": "to update", "archive": "to archive",
+          "restore": "to restore", "link": "to link to existing records",
+          "unchanged": "unchanged", "skipped": "skipped"}
+_DONE = {"create": "created", "update": "updated", "archive": "archived",
+         "restore": "restored", "link": "linked to existing records",
+         "unchanged": "unchanged", "skipped": "skipped"}
+
+_FAILURES = {
+    "authentication": (
+        "the SIS refused the credentials",
+        "The credentials stored for this school are expired or wrong: the SIS refused them, "
+        "so nothing was fetched and nothing was changed.\n"
+        "Fix them by running setup again with the new credentials (mappings, links and "
+        "exclusions are kept):\n\n    rostersync setup {school} --connector NAME ...",
+    ),
+    "sis_unavailable": (
+        "the SIS could not be reached",
+        "The SIS did not answer (or kept failing). Nothing was changed; the next daily sync "
+        "tries again. To try now:\n\n    rostersync sync run {school}",
+    ),
+    "unmapped": (
+        "grades or subjects need mapping",
+        "The SIS uses grades or subjects that have no mapping yet. Map them, then sync:\n\n"
+        "    rostersync grades show {school}\n    rostersync subjects show {school}",
+    ),
+    "invalid_data": (
+        "the SIS sent data rostersync cannot read",
+        "Nothing was changed. Check the SIS export, then sync again:\n\n"
+        "    rostersync sync run {school}",
+    ),
+}
+
+
+@attrs.frozen
+class Notice:
+    """One message for the sync administrators (recipients are added when sending)."""
+
+    school_id: str
+    job_id: int
+    state: JobState
+    subject: str
+    body: str
+
+
+def _kind_word(kind: str) -> str:
+    return _KIND_WORDS.get(kind, kind.replace("_", " "))
+
+
+def count_lines(counts: Mapping[str, Mapping[str, int]], *, done: bool) -> list[str]:
+    """``"students: 3 to create, 1 to update, 40 unchanged"``, one line per kind."""
+    words = _DONE if done else _TO_DO
+    kinds = [k for k in _KINDS if k in counts] + sorted(k for k in counts if k not in _KINDS)
+    lines: list[str] = []
+    for kind in kinds:
+        actions = counts[kind]
+        order = [a for a in words if a in actions] + sorted(a for a in actions if a not in words)
+        parts = [f"{actions[a]} {words.get(a, a)}" for a in order if actions.get(a)]
+        if parts:
+            lines.append(f"  {_kind_word(kind)}: {', '.join(parts)}")
+    return lines or ["  (no records)"]
+
+
+def _review(job_id: int) -> str:
+    return (
+        "Review it:\n\n"
+        f"    rostersync sync show {job_id}\n"
+        f"    rostersync sync approve {job_id}     (or: rostersync sync reject {job_id})\n\n"
+        "From Python:\n\n"
+        "    from rostersync_core.sync.jobs import get_request, iter_changes\n"
+        f"    request = get_request(store, {job_id})"
+    )
+
+
+def compose_notice(event: SyncJobEvent, *, school_name: str = "") -> Notice | None:
+    """The notice for ``event``, or ``None`` for states admins are not told of."""
+    if event.state not in NOTIFIED_STATES:
+        return None
+    school = event.school_id
+    title = f"{school_name} ({school})" if school_name and school_name != school else school
+    job = event.job_id
+    what = "daily sync" if event.trigger in ("schedule", "scheduled") else "sync"
+    head = f"School: {title}\nSync job: {job} ({what})\n"
+    sections: Sequence[str]
+    if event.state is JobState.PENDING_REVIEW:
+        subject = f"[rostersync] {school}: sync request {job} waits for your review"
+        sections = (
+            f"The {what} made a request that waits for a person to review it.",
+            "What it would change:\n" + "\n".join(count_lines(event.counts, done=False)),
+            _review(job),
+        )
+    elif event.state is JobState.HELD:
+        why = event.reason or "the changes are larger than the school's thresholds"
+        subject = f"[rostersync] {school}: sync request {job} is held: {_one_line(why)}"
+        sections = (
+            f"The {what} made a request that is held, so it was not applied "
+            "(even with auto-apply on). A person must approve or reject it.",
+            f"Why it is held: {why}",
+            "What it would change:\n" + "\n".join(count_lines(event.counts, done=False)),
+            _review(job),
+        )
+    elif event.state is JobState.COMPLETED:
+        subject = f"[rostersync] {school}: sync job {job} was applied"
+        sections = (
+            f"Sync job {job} was applied to the platform.",
+            "What changed:\n" + "\n".join(count_lines(event.counts, done=True)),
+            f"Every change keeps its before-values; see it or revert it:\n\n"
+            f"    rostersync sync show {job}\n    rostersync sync revert {job}",
+        )
+    else:
+        label, advice = _FAILURES.get(
+            event.error_kind,
+            ("an error stopped it", "Nothing was changed. See the job for details:\n\n"
+             f"    rostersync sync show {job}"),
+        )
+        subject = f"[rostersync] {school}: sync job {job} failed: {label}"
+        sections = (
+            f"Sync job {job} failed: {label}.",
+            f"Details: {event.reason}" if event.reason else "",
+            advice.format(school=school),
+        )
+    body = head + "\n" + "\n\n".join(s for s in sections if s) + "\n\n-- \nrostersync\n"
+    return Notice(school, job, event.state, subject, body)
+
+
+def _one_line(text: str, limit: int = 80) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def notice_email(notice: Notice, *, sender: str, recipients: Sequence[str]) -> EmailMessage:
+    """``notice`` as an e-mail from ``sender`` to ``recipients``."""
+    message = EmailMessage()
+    message["Subject"] = notice.subject
+    message["From"] = sender
+    message["To"] = ", ".join(recipients)
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(domain="rostersync")
+    message["X-Rostersync-School"] = notice.school_id
+    message["X-Rostersync-Job"] = str(notice.job_id)
+    message["X-Rostersync-State"] = str(notice.state)
+    message.set_content(notice.body)
+    return message

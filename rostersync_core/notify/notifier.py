@@ -1,0 +1,142 @@
+"""The e-mail notifier: an extension plugin that tells sync administrators about jobs.
+
+It implements ``rostersync_job_state_changed`` like any other plugin (so another plugin can
+add Slack, SMS or a web hook beside it) and is registered by rostersync-core itself under
+the entry point group ``rostersync.plugins`` as ``email``.
+
+- Which jobs: those of the daily sync (trigger ``"schedule"``) by default; pass
+  ``triggers=None`` to hear of manual syncs too.
+- Which states: a request waiting for review (not when auto-apply will apply it at once),
+  held (and why), applied, failed (expired or wrong credentials named as such).
+- To whom: ``event.admins``, else the school's sync administrators from the state store.
+- How: SMTP, from ``SmtpSettings`` given, else ``$ROSTERSYNC_SMTP_URL`` (no URL: nothing is
+  sent, once logged). A delivery failure is logged and never fails the sync.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Iterable
+
+import attrs
+import sqlalchemy as sa
+
+from rostersync_core.errors import RostersyncError
+from rostersync_core.events import JobState, SyncJobEvent
+from rostersync_core.hookspecs import hookimpl
+from rostersync_core.notify.messages import Notice, compose_notice, notice_email
+from rostersync_core.notify.smtp import SMTP_URL_ENV, SmtpSettings, send_email
+from rostersync_core.notify.smtp import smtp_settings_from_env as _settings_from_env
+from rostersync_core.store import StateStore
+from rostersync_core.store import tables as t
+
+__all__ = ["EmailNotifier", "SentNotice"]
+
+log = logging.getLogger(__name__)
+
+
+@attrs.frozen
+class SentNotice:
+    """A notice that was handed to the SMTP server, and to whom."""
+
+    notice: Notice
+    recipients: tuple[str, ...]
+
+
+class EmailNotifier:
+    """E-mails the school's sync administrators about its jobs (an extension plugin).
+
+    ``EmailNotifier()`` (as the entry point creates it) reads SMTP settings from the
+    environment and the state store from ``$ROSTERSYNC_DB`` on first use; the scheduler and
+    the Celery worker bind their own store with :meth:`bind_store`.
+    """
+
+    def __init__(
+        self,
+        settings: SmtpSettings | None = None,
+        *,
+        store: StateStore | None = None,
+        triggers: Iterable[str] | None = ("schedule", "scheduled"),
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.triggers = None if triggers is None else frozenset(triggers)
+        #: The latest notices sent (the last 100).
+        self.sent: deque[SentNotice] = deque(maxlen=100)
+        self._own_store = False
+        self._warned = False
+
+    def bind_store(self, store: StateStore) -> None:
+        """Look up administrators (and frozen settings) in ``store`` from now on."""
+        if self.store is store:
+            return
+        if self._own_store and self.store is not None:
+            self.store.close()
+        self.store, self._own_store = store, False
+
+    def _state_store(self) -> StateStore:
+        if self.store is None:
+            from rostersync_core.paths import default_db_url
+
+            self.store, self._own_store = StateStore.open(default_db_url()), True
+        return self.store
+
+    def _smtp(self) -> SmtpSettings | None:
+        if self.settings is None:
+            self.settings = _settings_from_env()
+        if self.settings is None and not self._warned:
+            self._warned = True
+            log.warning("no %s set: sync administrators are not e-mailed", SMTP_URL_ENV)
+        return self.settings
+
+    def _wanted(self, event: SyncJobEvent) -> bool:
+        if self.triggers is not None and event.trigger not in self.triggers:
+            return False
+        if event.state is JobState.PENDING_REVIEW and event.trigger in ("schedule", "scheduled"):
+            # Auto-apply applies a scheduled request that is not held at once: the admins
+            # hear "applied" (or "failed") instead of "waits for review".
+            from rostersync_core.sync.jobs import get_request
+
+            return not get_request(self._state_store(), event.job_id).settings.auto_apply
+        return True
+
+    def _school_name(self, school_id: str) -> str:
+        c = t.connections.c
+        with self._state_store().engine.connect() as conn:
+            name = conn.execute(
+                sa.select(c.sis_school_name).where(c.school_id == school_id)
+            ).scalar()
+        return str(name or "")
+
+    def notify(self, event: SyncJobEvent) -> SentNotice | None:
+        """Compose and send the notice for ``event``; ``None`` when there is nothing to send.
+
+        Raises :class:`~rostersync_core.notify.smtp.NotificationError` when delivery fails.
+        """
+        from rostersync_core.schedule.schedules import sync_admins
+
+        notice = compose_notice(event)
+        if notice is None or not self._wanted(event):
+            return None
+        recipients = tuple(event.admins) or sync_admins(self._state_store(), event.school_id)
+        if not recipients:
+            log.info("school %s has no sync administrators to e-mail", event.school_id)
+            return None
+        settings = self._smtp()
+        if settings is None:
+            return None
+        notice = compose_notice(event, school_name=self._school_name(event.school_id)) or notice
+        send_email(settings, notice_email(notice, sender=settings.sender, recipients=recipients))
+        sent = SentNotice(notice, recipients)
+        self.sent.append(sent)
+        return sent
+
+    @hookimpl
+    def rostersync_job_state_changed(self, event: SyncJobEvent) -> None:
+        """Tell the school's sync administrators, by e-mail, of a state they care about."""
+        try:
+            self.notify(event)
+        except RostersyncError as exc:
+            log.warning("could not e-mail the sync administrators of %s about job %s: %s",
+                        event.school_id, event.job_id, exc)

@@ -1,0 +1,92 @@
+"""Run one due school: a scheduled sync, logged, whatever comes of it.
+
+A scheduled run is a sync like a manual one (trigger ``"schedule"``): it makes a request;
+when the school's settings allow auto-apply and the request is not held, the engine applies
+it; otherwise it waits for review. Every state change reaches the extension plugins through
+``rostersync_job_state_changed`` (the e-mail notifier is one of them).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import socket
+
+from rostersync_core.errors import RostersyncError, SyncAlreadyRunningError
+from rostersync_core.events import JobState
+from rostersync_core.platform.protocol import Platform
+from rostersync_core.plugins import PluginHost
+from rostersync_core.schedule.model import DueRun, RunOutcome, ScheduledRun
+from rostersync_core.schedule.schedules import finish_run, get_scheduled_run, start_run
+from rostersync_core.store import StateStore
+
+__all__ = ["SCHEDULE_TRIGGER", "default_runner_name", "run_due_school"]
+
+log = logging.getLogger(__name__)
+
+#: The ``trigger`` of jobs made by the daily sync (``SyncJobEvent.trigger``).
+SCHEDULE_TRIGGER = "schedule"
+
+_OUTCOMES = {
+    JobState.PENDING_REVIEW: RunOutcome.PENDING_REVIEW,
+    JobState.HELD: RunOutcome.HELD,
+    JobState.COMPLETED: RunOutcome.APPLIED,
+    JobState.FAILED: RunOutcome.FAILED,
+}
+
+
+def default_runner_name() -> str:
+    """``host:pid``: who ran a scheduled run, as logged."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _bind_notifiers(host: PluginHost, store: StateStore) -> None:
+    from rostersync_core.notify.notifier import EmailNotifier
+
+    for plugin in host.pm.get_plugins():
+        if isinstance(plugin, EmailNotifier):
+            plugin.bind_store(store)
+
+
+def run_due_school(
+    store: StateStore,
+    host: PluginHost,
+    platform: Platform,
+    due: DueRun,
+    *,
+    now: dt.datetime | None = None,
+    runner: str = "",
+) -> ScheduledRun:
+    """Run the scheduled sync of ``due.school_id`` and log it; never raises for a sync
+    that fails (the outcome says what happened and the plugins were told).
+
+    Outcomes: ``pending_review``, ``held``, ``applied``, ``failed`` (``message`` says why),
+    ``already_running`` (another sync held the school's lock: nothing was started) and
+    ``error`` (an unexpected error, logged).
+    """
+    from rostersync_core.sync.pipeline import run_sync
+
+    _bind_notifiers(host, store)
+    run_id = start_run(store, due, runner=runner or default_runner_name(), now=now)
+    outcome, job_id, message = RunOutcome.ERROR, None, ""
+    try:
+        job = run_sync(store, host, platform, due.school_id, trigger=SCHEDULE_TRIGGER,
+                       raise_errors=False)
+    except SyncAlreadyRunningError as exc:
+        outcome, job_id, message = RunOutcome.ALREADY_RUNNING, exc.job_id, str(exc)
+        log.info("scheduled sync of %s skipped: %s", due.school_id, exc)
+    except RostersyncError as exc:
+        outcome, message = RunOutcome.FAILED, str(exc)
+        log.warning("scheduled sync of %s failed: %s", due.school_id, exc)
+    except Exception as exc:
+        message = f"unexpected error: {type(exc).__name__}"
+        log.exception("scheduled sync of %s failed unexpectedly", due.school_id)
+    else:
+        job_id = job.id
+        outcome = _OUTCOMES.get(job.state, RunOutcome.ERROR)
+        message = job.reason if job.state in (JobState.FAILED, JobState.HELD) else ""
+        if outcome is RunOutcome.ERROR:
+            message = f"the job ended in state {job.state}"
+    finish_run(store, run_id, outcome, job_id=job_id, message=message, now=now)
+    return get_scheduled_run(store, run_id)

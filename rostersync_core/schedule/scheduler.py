@@ -1,0 +1,118 @@
+"""The embedded scheduler: one process that runs every school's daily sync when it is due.
+
+``rostersync scheduler run`` is this loop. It claims due runs in the database (so two
+schedulers on one database never run a school twice), runs them one after the other, then
+waits until the next run is due (or ``poll_seconds``, to see schedules changed meanwhile).
+Time comes from a :class:`~rostersync_core.schedule.clock.Clock`, so tests pass a fake one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from collections.abc import Callable
+
+import sqlalchemy as sa
+
+from rostersync_core.platform.protocol import Platform
+from rostersync_core.plugins import PluginHost
+from rostersync_core.schedule.clock import Clock, SystemClock
+from rostersync_core.schedule.model import ScheduledRun
+from rostersync_core.schedule.runner import default_runner_name, run_due_school
+from rostersync_core.schedule.schedules import claim_due_runs
+from rostersync_core.store import StateStore
+from rostersync_core.store.schedule_tables import sync_schedules
+from rostersync_core.store.sql import as_utc
+
+__all__ = ["EmbeddedScheduler"]
+
+log = logging.getLogger(__name__)
+
+
+class EmbeddedScheduler:
+    """Runs due daily syncs in this process until stopped.
+
+    ``on_run`` is called after each run (the CLI prints it). :meth:`stop` (thread-safe,
+    fine from a signal handler) lets the sync in progress finish, then ends :meth:`run`.
+    """
+
+    def __init__(
+        self,
+        store: StateStore,
+        host: PluginHost,
+        platform: Platform,
+        *,
+        clock: Clock | None = None,
+        poll_seconds: float = 60.0,
+        runner: str = "",
+        on_run: Callable[[ScheduledRun], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.host = host
+        self.platform = platform
+        self.clock: Clock = clock or SystemClock()
+        self.poll_seconds = max(poll_seconds, 0.01)
+        self.runner = runner or default_runner_name()
+        self.on_run = on_run
+        self.stopping = threading.Event()
+
+    def stop(self) -> None:
+        """Finish the sync in progress, then stop."""
+        self.stopping.set()
+
+    def run_due(self) -> list[ScheduledRun]:
+        """Claim and run every school due now; return what came of each run."""
+        done: list[ScheduledRun] = []
+        for due in claim_due_runs(self.store, now=self.clock.now()):
+            if self.stopping.is_set():
+                # Claimed but not started: give the run back for the next scheduler.
+                self._unclaim(due.school_id, due.due_at)
+                continue
+            run = run_due_school(self.store, self.host, self.platform, due,
+                                 now=self.clock.now(), runner=self.runner)
+            log.info("scheduled sync of %s: %s", run.school_id, run.outcome)
+            done.append(run)
+            if self.on_run is not None:
+                self.on_run(run)
+        return done
+
+    def _unclaim(self, school_id: str, due_at: dt.datetime) -> None:
+        c = sync_schedules.c
+        with self.store.engine.begin() as conn:
+            conn.execute(
+                sa.update(sync_schedules)
+                .where(c.school_id == school_id, c.enabled == sa.true())
+                .values(next_run_at=due_at, revision=c.revision + 1)
+            )
+
+    def seconds_until_next(self) -> float:
+        """How long to wait before looking again (at most ``poll_seconds``)."""
+        c = sync_schedules.c
+        with self.store.engine.connect() as conn:
+            earliest = conn.execute(
+                sa.select(sa.func.min(c.next_run_at)).where(c.enabled == sa.true())
+            ).scalar()
+        if earliest is None:
+            return self.poll_seconds
+        when = as_utc(earliest)
+        assert when is not None
+        left = (when - self.clock.now()).total_seconds()
+        return min(max(left, 0.0), self.poll_seconds)
+
+    def run(self, *, until: dt.datetime | None = None) -> list[ScheduledRun]:
+        """Run due syncs until :meth:`stop` (or, for tests, until the clock reaches
+        ``until``); return every run made."""
+        done: list[ScheduledRun] = []
+        while not self.stopping.is_set():
+            if until is not None and self.clock.now() >= until:
+                break
+            done.extend(self.run_due())
+            if self.stopping.is_set():
+                break
+            wait = self.seconds_until_next()
+            if until is not None:
+                wait = min(wait, max((until - self.clock.now()).total_seconds(), 0.0))
+            if self.clock.wait(wait, self.stopping):
+                break
+        return done
