@@ -68,7 +68,8 @@ def connector_contract_suite(
     """Build the contract test class for one connector. Assign it to a ``Test*`` name.
 
     - ``plugin``: the connector — an installed entry point name (``"csvdir"``: also proves
-      the distribution is discoverable), or the module/object/class with the hooks.
+      the distribution is discoverable), or the module/object/class with the hooks, or a
+      function of fixtures returning such an object (``lambda fake_sis: MyPlugin(...)``).
     - ``target``: a :class:`ContractTarget`, a function returning one whose parameters are
       fixture names, or the name of a fixture returning one. Or, instead of ``target``,
       give its fields one by one (``config``, ``sis_school_id``, ``bad_config``,

@@ -10,7 +10,7 @@ import inspect
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import pytest
 
@@ -25,10 +25,38 @@ from rostersync_core.testing.contract_fetch import FetchedRoster, fetch_roster
 from rostersync_core.testing.contract_problems import Problem, format_problems
 from rostersync_core.testing.contract_target import ContractFault, ContractTarget
 
-__all__ = ["ConnectorContractSuite", "load_connector", "resolve_with_fixtures"]
+__all__ = ["ConnectorContractSuite", "load_connector", "resolve_with_fixtures", "shown"]
+
+T = TypeVar("T")
 
 #: Kinds a useful fake SIS must hold for the suite to prove anything.
 _NEEDED_KINDS = (RecordKind.CLASS, RecordKind.STUDENT, RecordKind.STAFF, RecordKind.ENROLMENT)
+
+
+_ACCEPTED_WRONG_CREDENTIALS = (
+    "wrong credentials (bad_config) were accepted: rostersync_authenticate must verify "
+    "them against the SIS and raise AuthenticationError, so setup names a wrong one at once"
+)
+
+
+def _attempt(action: Callable[[], T]) -> tuple[T | None, RostersyncError | None]:
+    """Run ``action``; return its result or the rostersync error it raised (so a test can
+    fail outside the ``except`` block, without the error's traceback in the report)."""
+    try:
+        return action(), None
+    except RostersyncError as exc:
+        return None, exc
+
+
+def shown(exc: BaseException, secrets: set[str]) -> str:
+    """``Type: message (raised from Type: message)``, secrets replaced by ``<secret>``."""
+    text = f"{type(exc).__name__}: {exc}"
+    cause = exc.__cause__
+    if cause is not None:
+        text += f" (raised from {type(cause).__name__}: {cause})"
+    for secret in secrets:
+        text = text.replace(secret, "<secret>")
+    return text
 
 
 def resolve_with_fixtures(value: Any, request: pytest.FixtureRequest) -> Any:
@@ -56,10 +84,12 @@ def load_connector(plugin: object) -> Connector:
     if isinstance(plugin, type):
         plugin = plugin()
     host = PluginHost(load_entry_points=False)
+    refusal = ""
     try:
         return host.register_connector(plugin)
     except PluginRefusedError as exc:
-        pytest.fail(f"the core refuses this connector: {exc}", pytrace=False)
+        refusal = str(exc)
+    pytest.fail(f"the core refuses this connector: {refusal}", pytrace=False)
 
 
 def _fail_on(headline: str, problems: Sequence[Problem]) -> None:
@@ -91,8 +121,11 @@ class ConnectorContractSuite:
         return target
 
     @pytest.fixture
-    def contract_connector(self) -> Connector:
-        return load_connector(self.contract_plugin)
+    def contract_connector(self, request: pytest.FixtureRequest) -> Connector:
+        plugin = self.contract_plugin
+        if inspect.isfunction(plugin):  # a function of fixtures that builds the plugin
+            plugin = resolve_with_fixtures(plugin, request)
+        return load_connector(plugin)
 
     @pytest.fixture
     def contract_secrets(
@@ -115,11 +148,14 @@ class ConnectorContractSuite:
             record = False
         name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
         path = Path(request.path).parent / self.contract_cassette_dir / f"{name}.yaml"
-        try:
-            with cassette(path, record=record, secrets=contract_secrets):
-                yield
-        except FileNotFoundError as exc:
-            pytest.fail(str(exc), pytrace=False)
+        if not record and not path.exists():
+            pytest.fail(
+                f"no recorded cassette at {path}; record it once against a test SIS with "
+                "`pytest --rostersync-record` (see docs/contract-suite.md)",
+                pytrace=False,
+            )
+        with cassette(path, record=record, secrets=contract_secrets):
+            yield
 
     @pytest.fixture
     def contract_session(
@@ -127,15 +163,17 @@ class ConnectorContractSuite:
         contract_connector: Connector,
         contract_target: ContractTarget,
         contract_recording: None,
+        contract_secrets: set[str],
     ) -> object:
-        try:
-            return contract_connector.authenticate(contract_target.config)
-        except RostersyncError as exc:
+        session, error = _attempt(lambda: contract_connector.authenticate(contract_target.config))
+        if error is not None:
             pytest.fail(
-                f"authenticating with the suite's good config failed: {type(exc).__name__}: "
-                f"{exc} (is the fake SIS running, and does the config point at it?)",
+                "authenticating with the suite's good config failed: "
+                f"{shown(error, contract_secrets)} (is the fake SIS running, and does the "
+                "config point at it?)",
                 pytrace=False,
             )
+        return session
 
     @pytest.fixture
     def contract_fetch(
@@ -150,18 +188,18 @@ class ConnectorContractSuite:
         return fetch
 
     @pytest.fixture
-    def contract_roster(self, contract_fetch: Callable[..., FetchedRoster]) -> FetchedRoster:
-        try:
-            return contract_fetch()
-        except RostersyncError as exc:
-            cause = exc.__cause__
-            detail = f" (raised from {type(cause).__name__}: {cause})" if cause else ""
+    def contract_roster(
+        self, contract_fetch: Callable[..., FetchedRoster], contract_secrets: set[str]
+    ) -> FetchedRoster:
+        roster, error = _attempt(contract_fetch)
+        if error is not None or roster is None:
+            assert error is not None
             pytest.fail(
-                f"fetching the school's records failed: {type(exc).__name__}: {exc}{detail}; "
+                f"fetching the school's records failed: {shown(error, contract_secrets)}; "
                 "every fetch hook must run to the end on the fake SIS",
                 pytrace=False,
             )
-
+        return roster
 
     # -- the connector and its config -----------------------------------------------------------
 
@@ -186,35 +224,39 @@ class ConnectorContractSuite:
         )
         assert len(ids) == len(set(ids)), "rostersync_list_schools lists a school twice"
 
+    def _wrong_credentials_error(
+        self, connector: Connector, target: ContractTarget
+    ) -> RostersyncError:
+        if target.bad_config is None:
+            pytest.skip("the connector has no credentials (give bad_config= to check them)")
+        bad = target.bad_config
+        _, error = _attempt(lambda: connector.authenticate(bad))
+        if error is None:
+            pytest.fail(_ACCEPTED_WRONG_CREDENTIALS, pytrace=False)
+        return error
+
     def test_wrong_credentials_raise_authentication_error(
         self, contract_connector: Connector, contract_target: ContractTarget,
-        contract_recording: None,
+        contract_recording: None, contract_secrets: set[str],
     ) -> None:
-        if contract_target.bad_config is None:
-            pytest.skip("the connector has no credentials (give bad_config= to check them)")
-        with pytest.raises(RostersyncError) as caught:
-            contract_connector.authenticate(contract_target.bad_config)
-        assert isinstance(caught.value, AuthenticationError), (
-            f"wrong credentials raised {type(caught.value).__name__}: {caught.value}; raise "
-            "AuthenticationError so the admin is told to fix the credentials (and it is "
-            "never retried)"
-        )
+        error = self._wrong_credentials_error(contract_connector, contract_target)
+        if not isinstance(error, AuthenticationError):
+            pytest.fail(
+                f"wrong credentials raised {shown(error, contract_secrets)}; raise "
+                "AuthenticationError so the admin is told to fix the credentials (and it is "
+                "never retried)",
+                pytrace=False,
+            )
 
     def test_authentication_error_contains_no_secret(
         self, contract_connector: Connector, contract_target: ContractTarget,
         contract_secrets: set[str], contract_recording: None,
     ) -> None:
-        if contract_target.bad_config is None:
-            pytest.skip("the connector has no credentials (give bad_config= to check them)")
-        try:
-            contract_connector.authenticate(contract_target.bad_config)
-        except RostersyncError as exc:
-            _fail_on(
-                "the error for wrong credentials shows a secret",
-                compare.find_secrets(exc, contract_secrets),
-            )
-        else:
-            pytest.fail("wrong credentials were accepted: authenticate must check them")
+        error = self._wrong_credentials_error(contract_connector, contract_target)
+        _fail_on(
+            "the error for wrong credentials shows a secret",
+            compare.find_secrets(error, contract_secrets),
+        )
 
     # -- what the fetch hooks yield --------------------------------------------------------------
 
@@ -273,19 +315,19 @@ class ConnectorContractSuite:
 
     def test_transient_errors_are_retried(
         self, contract_roster: FetchedRoster, contract_fetch: Callable[..., FetchedRoster],
-        contract_target: ContractTarget,
+        contract_target: ContractTarget, contract_secrets: set[str],
     ) -> None:
         faults = contract_target.faults
         if faults is None:
             pytest.skip("give faults= (a FaultInjector for the fake SIS) to check retries")
         faults.inject(ContractFault.TRANSIENT, 2)
-        try:
-            again = contract_fetch()
-        except RostersyncError as exc:
+        again, error = _attempt(contract_fetch)
+        if error is not None or again is None:
+            assert error is not None
             pytest.fail(
-                f"two transient failures (e.g. HTTP 503) ended the fetch with "
-                f"{type(exc).__name__}: {exc}; retry them with backoff "
-                "(rostersync_core.http retries for you)",
+                "two transient failures (e.g. HTTP 503) ended the fetch with "
+                f"{shown(error, contract_secrets)}; retry them with backoff "
+                "(rostersync_core.http.SisClient retries for you)",
                 pytrace=False,
             )
         assert faults.served() == 2, (
@@ -303,19 +345,26 @@ class ConnectorContractSuite:
         if faults is None:
             pytest.skip("give faults= (a FaultInjector for the fake SIS) to check retries")
         faults.inject(ContractFault.CREDENTIALS, 10)
-        with pytest.raises(RostersyncError) as caught:
-            contract_fetch()
-        assert isinstance(caught.value, AuthenticationError), (
-            f"credentials refused mid-sync raised {type(caught.value).__name__}: "
-            f"{caught.value}; raise AuthenticationError so the sync fails loudly and the "
-            "admin is told to fix the credentials"
-        )
+        _, error = _attempt(contract_fetch)
+        if error is None:
+            pytest.fail(
+                "the fetch succeeded although the SIS refused the credentials: does "
+                "inject() reach the requests the connector makes?",
+                pytrace=False,
+            )
+        if not isinstance(error, AuthenticationError):
+            pytest.fail(
+                f"credentials refused mid-sync raised {shown(error, contract_secrets)}; "
+                "raise AuthenticationError so the sync fails loudly and the admin is told to "
+                "fix the credentials",
+                pytrace=False,
+            )
         assert faults.served() <= 2, (
             f"the connector asked {faults.served()} times after the SIS refused its "
             "credentials; never retry a credential error (one token refresh is fine)"
         )
         _fail_on("the error for refused credentials shows a secret",
-                 compare.find_secrets(caught.value, contract_secrets))
+                 compare.find_secrets(error, contract_secrets))
 
     def test_cassettes_hold_no_secret(
         self, request: pytest.FixtureRequest, contract_secrets: set[str]

@@ -1,0 +1,76 @@
+"""Fixtures for the connector authors' kit tests.
+
+``pytester`` runs the contract suite in a throw-away pytest session, so a failing run can be
+asserted. (``pytest_plugins`` is only allowed in the top-level conftest, so the plugin is
+registered here when this folder's tests are collected.)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import attrs
+import pytest
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not config.pluginmanager.has_plugin("pytester"):
+        config.pluginmanager.import_plugin("pytester")
+
+
+TINY_SOURCE = (Path(__file__).parent / "tiny_connector.py").read_text(encoding="utf-8")
+
+TEST_FILE = """
+import pytest
+from rostersync_core.testing.contract import connector_contract_suite
+from tiny_connector import COUNTS, GOOD_KEY, WRONG_KEY, TinyConnector, TinySis
+
+
+@pytest.fixture
+def tiny_sis():
+    return TinySis()
+
+
+TestTiny = connector_contract_suite(
+    plugin=lambda tiny_sis: TinyConnector(tiny_sis, frozenset({mistakes!r})),
+    config={{"api_key": GOOD_KEY}},
+    bad_config={{"api_key": WRONG_KEY}},
+    sis_school_id="S1",
+    expected_counts=COUNTS,
+    faults=lambda tiny_sis: tiny_sis,
+)
+"""
+
+_RESULT_LINE = re.compile(r"^(FAILED|PASSED|SKIPPED|ERROR) \S*::TestTiny::(\w+)", re.M)
+
+
+@attrs.frozen
+class ContractRun:
+    """The outcome of the contract suite on the tiny connector, test by test."""
+
+    outcomes: dict[str, str]
+    output: str
+    #: The secret values of the configs the suite was given (they must never be printed).
+    secrets: tuple[str, ...] = ("tiny-key-0a1b2c3d", "tiny-key-wrong-99")
+
+    def failed(self) -> set[str]:
+        return {name for name, outcome in self.outcomes.items() if outcome != "PASSED"
+                and outcome != "SKIPPED"}
+
+
+@pytest.fixture
+def run_contract(pytester: pytest.Pytester) -> Callable[..., ContractRun]:
+    """Run the contract suite on the tiny connector making ``mistakes``; return the outcomes."""
+    pytester.makepyfile(tiny_connector=TINY_SOURCE)
+    pytester.syspathinsert()
+
+    def run(*mistakes: str) -> ContractRun:
+        pytester.makepyfile(test_tiny=TEST_FILE.format(mistakes=set(mistakes) or set()))
+        result = pytester.runpytest("-rA", "-p", "no:cacheprovider", "-p", "no:randomly")
+        output = result.stdout.str()
+        outcomes = {name: outcome for outcome, name in _RESULT_LINE.findall(output)}
+        return ContractRun(outcomes, output)
+
+    return run

@@ -1,0 +1,74 @@
+"""The contract suite passes a connector that keeps the contract and fails one that does not,
+with messages that say which record, which rule and what to fix."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+RunContract = Callable[..., Any]
+
+
+def test_a_connector_that_keeps_the_contract_passes_every_check(run_contract: RunContract) -> None:
+    run = run_contract()
+    assert run.failed() == set(), run.output
+    assert "16 passed, 1 skipped" in run.output
+
+
+def test_the_deliberately_wrong_connector_fails_with_advice(run_contract: RunContract) -> None:
+    run = run_contract("duplicate-id", "dangling-enrolment", "secret-in-error")
+    assert {
+        "test_ids_are_unique_per_kind",
+        "test_every_reference_resolves",
+        "test_authentication_error_contains_no_secret",
+    } <= run.failed()
+    assert "[unique-ids] student 'st1': is yielded 2 times" in run.output
+    assert "fix: yield each record once" in run.output
+    assert (
+        "[references] enrolment 'GHOST|st1': refers to class 'GHOST', which was not yielded"
+        in run.output
+    )
+    assert "[secret-in-error] AuthenticationError: the error" in run.output
+
+
+def test_a_failing_run_never_prints_the_secrets_it_was_given(run_contract: RunContract) -> None:
+    run = run_contract("secret-in-error", "unmarked-secret")
+    assert "test_authentication_error_contains_no_secret" in run.failed()
+    for secret in run.secrets:
+        assert secret not in run.output
+
+
+@pytest.mark.parametrize(
+    ("mistake", "failing_test", "advice"),
+    [
+        ("unmarked-secret", "test_config_schema_is_valid_and_marks_secrets",
+         "config field 'api_key': looks like a secret but is not marked"),
+        ("auth-not-checked", "test_wrong_credentials_raise_authentication_error",
+         "wrong credentials (bad_config) were accepted"),
+        ("wrong-types", "test_record_fields_have_the_model_types",
+         "student 'st1': field 'family_name' is a NoneType, expected a str"),
+        ("wrong-types", "test_record_fields_have_the_model_types",
+         "field 'roles' is a list, expected a tuple of str (not a list)"),
+        ("unknown-grade", "test_grades_subjects_and_roles_are_known",
+         "student 'st2': grade 'Year 2' is not among the values rostersync_fetch_grades yielded"),
+        ("lost-page", "test_paging_is_complete",
+         "[paging] student records: 2 yielded but the source holds 3: 1 missing"),
+        ("unstable", "test_unchanged_data_fetches_identically",
+         "class 'K1': differs between two fetches of unchanged data in ['location']"),
+        ("limit-cuts-dependencies", "test_limit_keeps_what_others_depend_on",
+         "which was not yielded in a run with context.limit=2"),
+        ("no-retry", "test_transient_errors_are_retried",
+         "two transient failures (e.g. HTTP 503) ended the fetch with SisUnavailableError"),
+        ("retries-credentials", "test_credential_errors_are_not_retried",
+         "never retry a credential error"),
+    ],
+    ids=lambda value: value if isinstance(value, str) and " " not in value else "",
+)
+def test_each_mistake_fails_its_check_with_advice(
+    run_contract: RunContract, mistake: str, failing_test: str, advice: str
+) -> None:
+    run = run_contract(mistake)
+    assert failing_test in run.failed(), run.output
+    assert advice in run.output, run.output
