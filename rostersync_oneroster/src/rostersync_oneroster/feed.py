@@ -1,0 +1,326 @@
+"""One school's roster read from a OneRoster source: what the fetch hooks yield.
+
+The school's records are picked out of the source (a class's ``school``, a user's orgs or
+roles, an enrolment's ``school`` or class), normalised, and cached for the session so the
+five fetch hooks read each collection once. With ``context.limit`` the feed keeps the
+first classes and people of each kind and only what joins them, so every reference
+still resolves.
+
+Delta (REST with ``context.since``, or CSV delta files): users and enrolments changed since
+the cursor; ``tobedeleted`` rows are reported with ``context.report_removed``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import attrs
+
+from rostersync_core.fetch import FetchContext
+from rostersync_core.model import (
+    AcademicSession,
+    Course,
+    Enrolment,
+    EnrolmentRole,
+    FamilyLink,
+    Grade,
+    Person,
+    PersonKind,
+    RecordKind,
+    SchoolClass,
+    Subject,
+)
+from rostersync_oneroster import normalise as n
+from rostersync_oneroster.source import RosterSource
+
+__all__ = ["SchoolFeed"]
+
+log = logging.getLogger(__name__)
+
+_KIND_OF = {
+    PersonKind.STUDENT: RecordKind.STUDENT,
+    PersonKind.STAFF: RecordKind.STAFF,
+    PersonKind.FAMILY: RecordKind.FAMILY,
+}
+_STAFF_ENROLMENT = {EnrolmentRole.TEACHER, EnrolmentRole.AIDE, EnrolmentRole.ADMINISTRATOR}
+
+
+def _grade_order(code: str) -> tuple[int, str]:
+    order = list(n.CEDS_GRADES)
+    return (order.index(code), code) if code in order else (len(order), code)
+
+
+@attrs.define
+class _Classes:
+    sessions: list[AcademicSession]
+    courses: list[Course]
+    classes: list[SchoolClass]
+    subjects: list[Subject]
+    grades: list[Grade]
+
+
+@attrs.define
+class _People:
+    people: list[Person]
+    links: list[FamilyLink]
+    ids: dict[PersonKind, set[str]]
+
+
+class SchoolFeed:
+    """The roster of ``context.sis_school_id`` in ``source``, read lazily and cached."""
+
+    def __init__(self, source: RosterSource, context: FetchContext) -> None:
+        self.source = source
+        self.school_id = context.sis_school_id
+        self.since = context.since
+        self.limit = context.limit
+        self._classes: _Classes | None = None
+        self._people: _People | None = None
+        self._checked = False
+
+    def _check_school(self) -> None:
+        if not self._checked:
+            self.source.require_school(self.school_id)
+            self._checked = True
+
+    def _rows(
+        self, collection: str, context: FetchContext, kind: RecordKind
+    ) -> Iterator[dict[str, Any]]:
+        for row in self.source.records(collection, school_id=self.school_id, since=self.since):
+            problem = row.get("\0invalid")
+            if problem:
+                context.report_invalid(kind, str(row.get("sourcedId") or ""), str(problem))
+                continue
+            yield row
+
+    # -- classes, courses, terms, grades, subjects -----------------------------------------
+
+    def classes(self, context: FetchContext) -> _Classes:
+        if self._classes is None:
+            self._check_school()
+            self._classes = self._read_classes(context)
+        return self._classes
+
+    def _read_classes(self, context: FetchContext) -> _Classes:
+        delta = self.source.is_delta("classes", self.since)
+        classes: list[SchoolClass] = []
+        subject_codes: dict[str, str] = {}
+        grade_codes: set[str] = set()
+        for row in self._rows("classes", context, RecordKind.CLASS):
+            if n.ref_id(row.get("school")) != self.school_id:
+                continue
+            if n.is_removed(row):
+                if delta:
+                    context.report_removed(RecordKind.CLASS, n.text(row.get("sourcedId")))
+                continue
+            klass = n.school_class_from(row, context)
+            if klass is not None:
+                classes.append(klass)
+                grade_codes.update(klass.grade_ids)
+                _subjects(row, subject_codes)
+        if delta:
+            context.mark_delta(RecordKind.CLASS)
+        classes.sort(key=lambda c: c.sis_id)
+        if self.limit is not None:
+            classes = classes[: self.limit]
+
+        wanted_courses = {c.course_sis_id for c in classes if c.course_sis_id}
+        courses: list[Course] = []
+        year_of_course: dict[str, str] = {}
+        for row in self._rows("courses", context, RecordKind.COURSE):
+            course_id = n.text(row.get("sourcedId"))
+            mine = n.ref_id(row.get("org")) == self.school_id
+            if n.is_removed(row) or not (course_id in wanted_courses or mine):
+                continue
+            course = n.course_from(row, context)
+            if course is None:
+                continue
+            grade_codes.update(course.grade_ids)
+            _subjects(row, subject_codes)
+            if self.limit is not None and course_id not in wanted_courses:
+                continue
+            courses.append(course)
+            year_of_course[course.sis_id] = n.ref_id(row.get("schoolYear"))
+        wanted_sessions = {t for c in classes for t in c.term_sis_ids}
+        wanted_sessions.update(y for y in year_of_course.values() if y)
+        sessions = self._sessions(context, wanted_sessions)
+        return _Classes(
+            sessions=sessions,
+            courses=sorted(courses, key=lambda c: c.sis_id),
+            classes=classes,
+            subjects=[Subject(name, name, code) for name, code in sorted(subject_codes.items())],
+            grades=[n.grade(code) for code in sorted(grade_codes, key=_grade_order)],
+        )
+
+    def _sessions(self, context: FetchContext, wanted: set[str]) -> list[AcademicSession]:
+        by_id: dict[str, AcademicSession] = {}
+        for row in self._rows("academicSessions", context, RecordKind.SESSION):
+            if n.is_removed(row):
+                continue
+            session = n.session_from(row, context)
+            if session is not None:
+                by_id[session.sis_id] = session
+        keep: set[str] = set()
+        todo = [w for w in wanted if w in by_id]
+        while todo:  # a term's parents (the school year) come along
+            current = todo.pop()
+            if current in keep:
+                continue
+            keep.add(current)
+            parent = by_id[current].parent_sis_id
+            if parent and parent in by_id:
+                todo.append(parent)
+        return [by_id[k] for k in sorted(keep)]
+
+    # -- people ------------------------------------------------------------------------------
+
+    def people(self, context: FetchContext) -> _People:
+        if self._people is None:
+            self._check_school()
+            self._people = self._read_people(context)
+        return self._people
+
+    def _read_people(self, context: FetchContext) -> _People:
+        delta = self.source.is_delta("users", self.since)
+        here = {self.school_id}
+        students: list[Person] = []
+        staff: list[Person] = []
+        family_rows: list[tuple[dict[str, Any], str]] = []
+        student_agents: dict[str, tuple[str, ...]] = {}
+        for row in self._rows("users", context, RecordKind.STUDENT):
+            sis_id = n.text(row.get("sourcedId"))
+            roles_here = n.roles_at(row, here)
+            all_roles = n.roles_at(row)
+            if n.is_removed(row):
+                if delta:
+                    self._report_removed_user(context, sis_id, all_roles)
+                continue
+            if "student" in roles_here:
+                person = n.person_from(row, PersonKind.STUDENT, (), context)
+                if person is not None:
+                    students.append(person)
+                    student_agents[person.sis_id] = n.ref_ids(row.get("agents"))
+            staff_roles = tuple(r for r in roles_here if r in n.STAFF_ROLES)
+            if staff_roles:
+                person = n.person_from(row, PersonKind.STAFF, staff_roles, context)
+                if person is not None:
+                    staff.append(person)
+            family_role = next((r for r in all_roles if r in n.FAMILY_ROLES), "")
+            if family_role:
+                family_rows.append((row, family_role))
+        students.sort(key=lambda p: p.sis_id)
+        staff.sort(key=lambda p: p.sis_id)
+        if self.limit is not None:
+            students, staff = students[: self.limit], staff[: self.limit]
+        student_ids = {p.sis_id for p in students}
+        linked_family = {a for s in student_ids for a in student_agents.get(s, ())}
+
+        family: list[Person] = []
+        relationship: dict[str, str] = {}
+        family_agents: dict[str, tuple[str, ...]] = {}
+        for row, role in family_rows:
+            sis_id = n.text(row.get("sourcedId"))
+            agents = n.ref_ids(row.get("agents"))
+            belongs = sis_id in linked_family or bool(student_ids & set(agents))
+            if self.limit is None:
+                belongs = belongs or self.school_id in n.user_orgs(row)
+            if not belongs:
+                continue
+            person = n.person_from(row, PersonKind.FAMILY, (), context)
+            if person is not None:
+                family.append(person)
+                relationship[sis_id] = role
+                family_agents[sis_id] = agents
+        family.sort(key=lambda p: p.sis_id)
+        if self.limit is not None:
+            family = family[: self.limit]
+        family_ids = {p.sis_id for p in family}
+
+        links: dict[str, FamilyLink] = {}
+        for student_id in sorted(student_ids):
+            for agent in student_agents.get(student_id, ()):
+                if agent in family_ids:
+                    link = FamilyLink(agent, student_id, relationship[agent])
+                    links.setdefault(link.key, link)
+        for family_id in sorted(family_ids):
+            for agent in family_agents.get(family_id, ()):
+                if agent in student_ids:
+                    link = FamilyLink(family_id, agent, relationship[family_id])
+                    links.setdefault(link.key, link)
+        if delta:
+            for kind in (RecordKind.STUDENT, RecordKind.STAFF, RecordKind.FAMILY):
+                context.mark_delta(kind)
+            context.mark_delta(RecordKind.FAMILY_LINK)
+        return _People(
+            people=[*staff, *students, *family],
+            links=sorted(links.values(), key=lambda link: link.key),
+            ids={
+                PersonKind.STUDENT: student_ids,
+                PersonKind.STAFF: {p.sis_id for p in staff},
+                PersonKind.FAMILY: family_ids,
+            },
+        )
+
+    @staticmethod
+    def _report_removed_user(context: FetchContext, sis_id: str, roles: list[str]) -> None:
+        kinds = set()
+        for role in roles:
+            if role in n.STUDENT_ROLES:
+                kinds.add(RecordKind.STUDENT)
+            elif role in n.STAFF_ROLES:
+                kinds.add(RecordKind.STAFF)
+            elif role in n.FAMILY_ROLES:
+                kinds.add(RecordKind.FAMILY)
+        for kind in kinds or (RecordKind.STUDENT, RecordKind.STAFF, RecordKind.FAMILY):
+            context.report_removed(kind, sis_id)
+
+    # -- enrolments --------------------------------------------------------------------------
+
+    def enrolments(self, context: FetchContext) -> Iterator[Enrolment]:
+        classes = {c.sis_id for c in self.classes(context).classes}
+        people = self.people(context)
+        delta = self.source.is_delta("enrollments", self.since)
+        users_delta = self.source.is_delta("users", self.since)
+        seen: set[str] = set()
+        for row in self._rows("enrollments", context, RecordKind.ENROLMENT):
+            class_id = n.ref_id(row.get("class"))
+            if n.ref_id(row.get("school")) != self.school_id and class_id not in classes:
+                continue
+            if n.is_removed(row):
+                if delta and class_id and n.ref_id(row.get("user")):
+                    context.report_removed(
+                        RecordKind.ENROLMENT, f"{class_id}|{n.ref_id(row.get('user'))}"
+                    )
+                continue
+            enrolment = n.enrolment_from(row, context)
+            if enrolment is None or enrolment.key in seen:
+                continue
+            wanted = people.ids[
+                PersonKind.STAFF if enrolment.role in _STAFF_ENROLMENT else PersonKind.STUDENT
+            ]
+            if enrolment.class_sis_id not in classes or (
+                not users_delta and enrolment.person_sis_id not in wanted
+            ):
+                if self.limit is None:
+                    context.report_invalid(
+                        RecordKind.ENROLMENT,
+                        enrolment.sis_id,
+                        "refers to a class or a person this school's feed does not have",
+                    )
+                continue
+            seen.add(enrolment.key)
+            yield enrolment
+        if delta:
+            context.mark_delta(RecordKind.ENROLMENT)
+
+
+def _subjects(row: dict[str, Any], into: dict[str, str]) -> None:
+    names = n.strings(row.get("subjects"))
+    codes = list(n.strings(row.get("subjectCodes")))
+    aligned = len(codes) == len(names)
+    for i, name in enumerate(names):
+        code = codes[i] if aligned else ""
+        if name not in into or (code and not into[name]):
+            into[name] = code
