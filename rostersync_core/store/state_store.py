@@ -122,6 +122,29 @@ class StateStore:
             rows = conn.execute(sa.select(t.connections).order_by(t.connections.c.school_id))
             return [self._connection_from_row(row) for row in rows]
 
+    def describe_connections(self, school_id: str | None = None) -> list[dict[str, Any]]:
+        """Connections as plain data, secrets hidden (no key needed), by school id."""
+        c = t.connections.c
+        query = sa.select(
+            c.school_id, c.connector, c.sis_school_id, c.sis_school_name, c.config_public,
+            c.created_at, c.updated_at,
+        ).order_by(c.school_id)
+        if school_id is not None:
+            query = query.where(c.school_id == school_id)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        if school_id is not None and not rows:
+            raise _no_connection(school_id)
+        return [
+            {
+                "school_id": r.school_id, "connector": r.connector,
+                "sis_school_id": r.sis_school_id, "sis_school_name": r.sis_school_name,
+                "config": json.loads(r.config_public), "created_at": as_utc(r.created_at),
+                "updated_at": as_utc(r.updated_at),
+            }
+            for r in rows
+        ]
+
     def public_config(self, school_id: str) -> dict[str, Any]:
         """The school's config with secret values hidden (no key needed)."""
         with self.engine.connect() as conn:
