@@ -188,18 +188,19 @@ def list_cmd(
     if as_json:
         emit_json([_job_json(j) for j in jobs])
         return
-    table = Table("job", "school", "state", "trigger", "created", "changes", "by", "reason")
+    table = Table("job", "school", "state", "created", "changes", "by / reason")
+    for column in table.columns[:3]:
+        column.no_wrap = True
     for job in jobs:
         by = job.approved_by or job.rejected_by or job.reverted_by
+        note = " - ".join(x for x in (by, job.reason[:80]) if x)
         table.add_row(
             str(job.id),
             job.school_id,
             str(job.state),
-            job.trigger,
-            job.created_at.strftime("%Y-%m-%d %H:%M"),
+            job.created_at.strftime("%m-%d %H:%M"),
             str(job.change_count),
-            by,
-            job.reason[:60],
+            note,
         )
     console.print(table)
 
