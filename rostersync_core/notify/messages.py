@@ -9,6 +9,7 @@ e-mail address from the roster or any other personal data: only counts, the job'
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from email import policy
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
@@ -16,7 +17,7 @@ import attrs
 
 from rostersync_core.events import JobState, SyncJobEvent
 
-__all__ = ["NOTIFIED_STATES", "Notice", "compose_notice", "notice_email"]
+__all__ = ["NOTIFIED_STATES", "Notice", "compose_notice", "failure_label", "notice_email"]
 
 #: The states sync administrators hear about.
 NOTIFIED_STATES = frozenset(
@@ -50,12 +51,24 @@ _FAILURES = {
         "The SIS uses grades or subjects that have no mapping yet. Map them, then sync:\n\n"
         "    rostersync grades show {school}\n    rostersync subjects show {school}",
     ),
+    "platform": (
+        "applying the request to the platform stopped part-way",
+        "What was applied is recorded; applying again finishes the rest with no duplicate:\n\n"
+        "    rostersync sync show {job}",
+    ),
     "invalid_data": (
         "the SIS sent data rostersync cannot read",
         "Nothing was changed. Check the SIS export, then sync again:\n\n"
         "    rostersync sync run {school}",
     ),
 }
+
+
+def failure_label(error_kind: str) -> str:
+    """What failed, in words: ``"the SIS refused the credentials"`` for ``authentication``."""
+    if error_kind == "platform":
+        return "applying the request to the platform stopped part-way"
+    return _FAILURES.get(error_kind, ("an error stopped it", ""))[0]
 
 
 @attrs.frozen
@@ -67,6 +80,10 @@ class Notice:
     state: JobState
     subject: str
     body: str
+
+
+#: Long subjects (a held job's reason) stay on one line instead of folding oddly.
+_POLICY = policy.SMTP.clone(max_line_length=200)
 
 
 def _kind_word(kind: str) -> str:
@@ -93,8 +110,9 @@ def _review(job_id: int) -> str:
         f"    rostersync sync show {job_id}\n"
         f"    rostersync sync approve {job_id}     (or: rostersync sync reject {job_id})\n\n"
         "From Python:\n\n"
-        "    from rostersync_core.sync.jobs import get_request, iter_changes\n"
-        f"    request = get_request(store, {job_id})"
+        "    from rostersync_core.sync import approve_job, get_request, iter_changes\n"
+        f"    request = get_request(store, {job_id})   # counts, hold reasons, frozen settings\n"
+        f"    approve_job(store, host, platform, {job_id}, actor=\"your name\")"
     )
 
 
@@ -143,7 +161,7 @@ def compose_notice(event: SyncJobEvent, *, school_name: str = "") -> Notice | No
         sections = (
             f"Sync job {job} failed: {label}.",
             f"Details: {event.reason}" if event.reason else "",
-            advice.format(school=school),
+            advice.format(school=school, job=job),
         )
     body = head + "\n" + "\n\n".join(s for s in sections if s) + "\n\n-- \nrostersync\n"
     return Notice(school, job, event.state, subject, body)
@@ -156,7 +174,7 @@ def _one_line(text: str, limit: int = 80) -> str:
 
 def notice_email(notice: Notice, *, sender: str, recipients: Sequence[str]) -> EmailMessage:
     """``notice`` as an e-mail from ``sender`` to ``recipients``."""
-    message = EmailMessage()
+    message = EmailMessage(policy=_POLICY)
     message["Subject"] = notice.subject
     message["From"] = sender
     message["To"] = ", ".join(recipients)

@@ -15,6 +15,7 @@ import socket
 
 from rostersync_core.errors import RostersyncError, SyncAlreadyRunningError
 from rostersync_core.events import JobState
+from rostersync_core.notify.messages import failure_label
 from rostersync_core.platform.protocol import Platform
 from rostersync_core.plugins import PluginHost
 from rostersync_core.schedule.model import DueRun, RunOutcome, ScheduledRun
@@ -85,7 +86,9 @@ def run_due_school(
     else:
         job_id = job.id
         outcome = _OUTCOMES.get(job.state, RunOutcome.ERROR)
-        message = job.reason if job.state in (JobState.FAILED, JobState.HELD) else ""
+        message = job.reason if job.state is JobState.HELD else ""
+        if job.state is JobState.FAILED:
+            message = f"{failure_label(job.error_kind)}: {job.reason}"
         if outcome is RunOutcome.ERROR:
             message = f"the job ended in state {job.state}"
     finish_run(store, run_id, outcome, job_id=job_id, message=message, now=now)
