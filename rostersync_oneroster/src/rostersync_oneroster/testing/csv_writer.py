@@ -141,7 +141,7 @@ def _ids(refs: Any) -> str:
     return ",".join(_id(r) for r in refs or [])
 
 
-def _join(values: Iterable[Any]) -> str:
+def _join(values: Iterable[Any] | None) -> str:
     return ",".join(str(v) for v in values or [])
 
 

@@ -111,14 +111,16 @@ def _matches(record: dict[str, Any], field: str, op: str, wanted: str) -> bool:
             return False
     if op == "~":
         return str(want).lower() in str(have).lower()
-    return {
-        "=": have == want,
-        "!=": have != want,
-        ">": have > want,
-        ">=": have >= want,
-        "<": have < want,
-        "<=": have <= want,
-    }[op]
+    return bool(
+        {
+            "=": have == want,
+            "!=": have != want,
+            ">": have > want,
+            ">=": have >= want,
+            "<": have < want,
+            "<=": have <= want,
+        }[op]
+    )
 
 
 class FakeOneRosterServer(FakeSisServer):

@@ -1,0 +1,198 @@
+"""The REST source against the fake server: auth, paging quirks, faults, unknown schools."""
+
+from __future__ import annotations
+
+import pytest
+from rostersync_oneroster.connector import OneRosterConnector
+from rostersync_oneroster.testing import FAKE_CLIENT_SECRET, FakeOneRosterServer, Fault
+from rostersync_oneroster.testing.fetching import fetch_school, oneroster_family_links
+
+from rostersync_core.districts import District
+from rostersync_core.errors import (
+    AuthenticationError,
+    ConfigError,
+    InvalidSisDataError,
+    SisUnavailableError,
+    UnknownSchoolError,
+)
+
+
+def full_fetch_matches(
+    connector: OneRosterConnector, sis: FakeOneRosterServer, district: District, school_id: str
+) -> None:
+    session = connector.rostersync_authenticate(sis.config())
+    fetched = fetch_school(connector, session, school_id)
+    roster = district.school(school_id)
+    assert fetched.of(type(roster.people[0])) == set(roster.people)
+    assert {e for e in fetched.enrolments if type(e) is type(roster.enrolments[0])} == set(
+        roster.enrolments
+    )
+    assert set(roster.classes) <= set(fetched.classes)
+    assert fetched.context.invalid == []
+
+
+def test_a_full_fetch_gives_the_district_school(
+    connector: OneRosterConnector, server: FakeOneRosterServer, district: District, school_id: str
+) -> None:
+    full_fetch_matches(connector, server, district, school_id)
+
+
+def test_family_links_come_from_agents_with_the_guardians_role(
+    connector: OneRosterConnector, server: FakeOneRosterServer, district: District, school_id: str
+) -> None:
+    fetched = fetch_school(connector, connector.rostersync_authenticate(server.config()), school_id)
+    links = {e for e in fetched.enrolments if type(e).__name__ == "FamilyLink"}
+    assert links == oneroster_family_links(district, school_id)
+
+
+def test_the_schools_are_listed(
+    connector: OneRosterConnector, server: FakeOneRosterServer, district: District
+) -> None:
+    schools = connector.rostersync_list_schools(connector.rostersync_authenticate(server.config()))
+    assert [s.sis_id for s in schools] == sorted(district.schools)
+
+
+def test_paging_asks_for_a_stable_order(
+    connector: OneRosterConnector, server12: FakeOneRosterServer, school_id: str
+) -> None:
+    fetch_school(connector, connector.rostersync_authenticate(server12.config()), school_id)
+    pages = [r for r in server12.requests if r.path.endswith("/users")]
+    assert pages and all(r.arg("sort") == "sourcedId" and r.arg("orderBy") == "asc" for r in pages)
+
+
+@pytest.mark.parametrize(
+    ("options", "label"),
+    [
+        ({"count_header": None}, "no count header"),
+        ({"count_header": "x-total-count"}, "lower-case count header"),
+        ({"count_header": None, "link_header": False}, "no count and no links"),
+        ({"limit_cap": 7}, "a server cap on limit"),
+        ({"limit_cap": 7, "count_header": None, "link_header": False}, "a cap and no signals"),
+    ],
+)
+def test_paging_quirks_still_give_every_record(
+    connector: OneRosterConnector,
+    district: District,
+    school_id: str,
+    options: dict[str, object],
+    label: str,
+) -> None:
+    with FakeOneRosterServer(district, **options) as sis:  # type: ignore[arg-type]
+        full_fetch_matches(connector, sis, district, school_id)
+
+
+def test_wrong_credentials_are_an_authentication_error_without_the_secret(
+    connector: OneRosterConnector, server: FakeOneRosterServer
+) -> None:
+    with pytest.raises(AuthenticationError) as caught:
+        connector.rostersync_authenticate(server.bad_config())
+    assert "not-the-right-secret" not in str(caught.value)
+    assert FAKE_CLIENT_SECRET not in str(caught.value)
+
+
+def test_an_expired_token_is_renewed_mid_sync(
+    connector: OneRosterConnector,
+    server12: FakeOneRosterServer,
+    district: District,
+    school_id: str,
+) -> None:
+    session = connector.rostersync_authenticate(server12.config())
+    server12.tokens.expire_all()
+    fetched = fetch_school(connector, session, school_id)
+    assert fetched.of(type(district.school(school_id).people[0]))
+    assert server12.tokens.tokens_issued == 2
+
+
+def test_a_token_that_expires_every_few_seconds_is_renewed_as_needed(
+    connector: OneRosterConnector, district: District, school_id: str
+) -> None:
+    with FakeOneRosterServer(district, token_lifetime=0.05) as sis:
+        full_fetch_matches(connector, sis, district, school_id)
+
+
+def test_rate_limits_are_waited_out(
+    connector: OneRosterConnector, server: FakeOneRosterServer, district: District, school_id: str
+) -> None:
+    server.inject(Fault(status=429, retry_after="1", times=3, path="/users"))
+    full_fetch_matches(connector, server, district, school_id)
+
+
+def test_server_errors_and_slow_pages_are_survived(
+    connector: OneRosterConnector, server: FakeOneRosterServer, district: District, school_id: str
+) -> None:
+    server.inject(Fault(status=500, times=2, path="/enrollments"))
+    server.inject(Fault(delay=0.01, times=None, path="/users"))
+    full_fetch_matches(connector, server, district, school_id)
+
+
+def test_a_truncated_page_is_fetched_again(
+    connector: OneRosterConnector, server: FakeOneRosterServer, district: District, school_id: str
+) -> None:
+    server.inject(Fault(truncate=True, times=1, skip=1, path="/users"))
+    full_fetch_matches(connector, server, district, school_id)
+
+
+def test_a_sis_that_keeps_failing_is_unavailable(
+    connector: OneRosterConnector, server: FakeOneRosterServer, school_id: str
+) -> None:
+    session = connector.rostersync_authenticate(server.config())
+    server.inject(Fault(status=503, times=None, path="/users"))
+    with pytest.raises(SisUnavailableError, match="try again later"):
+        fetch_school(connector, session, school_id)
+
+
+def test_a_corrupt_page_is_invalid_data(
+    connector: OneRosterConnector, server: FakeOneRosterServer, school_id: str
+) -> None:
+    session = connector.rostersync_authenticate(server.config())
+    server.inject(Fault(malformed=True, times=None, path="/classes"))
+    with pytest.raises(InvalidSisDataError, match="not valid JSON"):
+        fetch_school(connector, session, school_id)
+
+
+def test_an_unknown_school_is_named(
+    connector: OneRosterConnector, server: FakeOneRosterServer
+) -> None:
+    session = connector.rostersync_authenticate(server.config())
+    with pytest.raises(UnknownSchoolError, match="no school with id '9999'"):
+        fetch_school(connector, session, "9999")
+
+
+def test_a_wrong_base_path_is_a_config_error(
+    connector: OneRosterConnector, server12: FakeOneRosterServer
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        connector.rostersync_authenticate(server12.config(base_path="/ims/oneroster/v1p0"))
+    assert caught.value.field == "base_path"
+
+
+def test_one_point_two_data_under_a_one_point_one_path_is_read(
+    connector: OneRosterConnector, district: District, school_id: str
+) -> None:
+    with FakeOneRosterServer(district, version="1.2") as sis:
+        sis.base_path = "/ims/oneroster/v1p1"
+        sis.add_route(
+            "GET",
+            r"/ims/oneroster/v1p1/(?P<rest>.+)",
+            lambda request, rest: sis.dispatch(
+                attrs_evolve_path(request, "/ims/oneroster/rostering/v1p2/" + rest)
+            ),
+        )
+        session = connector.rostersync_authenticate(sis.config(base_path="/ims/oneroster/v1p1"))
+        assert fetch_school(connector, session, school_id).people
+
+
+def attrs_evolve_path(request: object, path: str) -> object:
+    import attrs
+
+    return attrs.evolve(request, path=path)  # type: ignore[misc]
+
+
+def test_ids_that_need_escaping_reach_the_server_escaped(
+    connector: OneRosterConnector, server12: FakeOneRosterServer
+) -> None:
+    session = connector.rostersync_authenticate(server12.config())
+    with pytest.raises(UnknownSchoolError):
+        fetch_school(connector, session, "5678_T5678/0005 #1")
+    asked = [r for r in server12.requests if r.path.startswith(server12.base_path + "/schools/")]
+    assert asked[-1].path.endswith("/schools/5678_T5678/0005 #1")
