@@ -8,7 +8,8 @@ registered here when this folder's tests are collected.)
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import attrs
@@ -74,3 +75,18 @@ def run_contract(pytester: pytest.Pytester) -> Callable[..., ContractRun]:
         return ContractRun(outcomes, output)
 
     return run
+
+
+@pytest.fixture
+def generated_connector(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
+    """A connector ``rostersync-demo`` generated from the template, importable in process
+    (its ``src`` on ``sys.path``; its modules forgotten afterwards)."""
+    from rostersync_core.scaffold import create_connector
+
+    path = create_connector("demo", tmp_path / "work")
+    monkeypatch.syspath_prepend(str(path / "src"))
+    yield path
+    for module in [m for m in sys.modules if m.startswith("rostersync_demo")]:
+        del sys.modules[module]

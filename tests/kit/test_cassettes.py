@@ -1,0 +1,84 @@
+"""The contract suite replays recorded HTTP by default and records only when asked, and a
+recorded cassette never holds the credentials."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+# vcrpy (and the yaml C extension under it) is imported once here, so the in-process
+# pytester runs below reuse it: yaml cannot be imported afresh after pytester forgets it.
+vcr = pytest.importorskip("vcr")
+
+RECORDED_SUITE = """
+import os
+
+import rostersync_demo.connector as demo_connector
+from rostersync_core.testing.contract import connector_contract_suite
+
+BASE = os.environ["DEMO_BASE_URL"]
+
+TestRecorded = connector_contract_suite(
+    plugin=demo_connector,
+    config={
+        "base_url": BASE,
+        "api_key": os.environ.get("DEMO_API_KEY", "replayed-key-0000"),
+        "page_size": 2,
+    },
+    bad_config={"base_url": BASE, "api_key": "wrong-key-1234"},
+    sis_school_id="S1",
+    expected_counts={"class": 3, "student": 3, "staff": 2, "enrolment": 7},
+    cassette_dir="cassettes",
+)
+"""
+
+
+@pytest.fixture
+def recorded_suite(
+    generated_connector: Path, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> tuple[pytest.Pytester, str]:
+    """The suite recorded once against the generated connector's fake SIS (then stopped)."""
+    from rostersync_demo.testing import API_KEY, FakeDemoSis
+
+    pytester.makepyfile(test_recorded=RECORDED_SUITE)
+    with FakeDemoSis() as sis:
+        monkeypatch.setenv("DEMO_BASE_URL", sis.api_url)
+        monkeypatch.setenv("DEMO_API_KEY", API_KEY)
+        recording = pytester.runpytest("-p", "no:cacheprovider", "--rostersync-record")
+    monkeypatch.delenv("DEMO_API_KEY")
+    recording.assert_outcomes(passed=15, skipped=2)
+    return pytester, API_KEY
+
+
+def test_recording_writes_one_cassette_per_test(recorded_suite: tuple[pytest.Pytester, str]) -> None:
+    pytester, _ = recorded_suite
+    cassettes = sorted(p.name for p in (pytester.path / "cassettes").iterdir())
+    assert "test_every_reference_resolves.yaml" in cassettes
+    assert "test_wrong_credentials_raise_authentication_error.yaml" in cassettes
+
+
+def test_recorded_cassettes_hold_no_credentials(recorded_suite: tuple[pytest.Pytester, str]) -> None:
+    pytester, api_key = recorded_suite
+    for cassette in (pytester.path / "cassettes").iterdir():
+        text = cassette.read_text()
+        assert api_key not in text
+        assert "wrong-key-1234" not in text
+        assert "Bearer" not in text
+
+
+def test_the_suite_replays_without_the_sis(recorded_suite: tuple[pytest.Pytester, str]) -> None:
+    pytester, _ = recorded_suite
+    # The fake SIS is stopped and the real key is gone: every answer comes from cassettes.
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=15, skipped=2)
+
+
+def test_a_missing_cassette_fails_with_how_to_record_it(
+    recorded_suite: tuple[pytest.Pytester, str],
+) -> None:
+    pytester, _ = recorded_suite
+    (pytester.path / "cassettes" / "test_paging_is_complete.yaml").unlink()
+    result = pytester.runpytest("-p", "no:cacheprovider", "-k", "paging")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*no recorded cassette at*pytest --rostersync-record*"])
