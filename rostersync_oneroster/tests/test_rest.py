@@ -196,3 +196,30 @@ def test_ids_that_need_escaping_reach_the_server_escaped(
         fetch_school(connector, session, "5678_T5678/0005 #1")
     asked = [r for r in server12.requests if r.path.startswith(server12.base_path + "/schools/")]
     assert asked[-1].path.endswith("/schools/5678_T5678/0005 #1")
+
+
+def test_a_delta_fetch_asks_for_changes_since_the_cursor_and_reports_removals(
+    connector: OneRosterConnector, server: FakeOneRosterServer, district: District, school_id: str
+) -> None:
+    import datetime as dt
+
+    from rostersync_core.districts import evolve_district
+    from rostersync_core.model import Enrolment, Person, PersonKind, RecordKind
+
+    later = evolve_district(district, new_students=2, withdrawals=1, teacher_changes=1)
+    server.publish(later, modified="2026-09-01T00:00:00.000Z")
+    session = connector.rostersync_authenticate(server.config())
+    since = dt.datetime(2026, 8, 15, tzinfo=dt.UTC)
+    fetched = fetch_school(connector, session, school_id, since=since)
+    filters = {r.arg("filter") for r in server.requests if r.path.endswith(("/users", "/enrollments"))}
+    assert filters == {"dateLastModified>'2026-08-15T00:00:00Z'"}
+    ctx = fetched.context
+    assert {RecordKind.STUDENT, RecordKind.STAFF, RecordKind.ENROLMENT} <= ctx.delta_kinds
+    before = {p.sis_id for p in district.school(school_id).students()}
+    after = {p.sis_id for p in later.school(school_id).students()}
+    assert ctx.removed[RecordKind.STUDENT] == before - after
+    assert {p.sis_id for p in fetched.of(Person) if p.kind is PersonKind.STUDENT} == after - before
+    assert fetched.of(Enrolment) == set(later.school(school_id).enrolments) - set(
+        district.school(school_id).enrolments
+    )
+    assert ctx.invalid == []

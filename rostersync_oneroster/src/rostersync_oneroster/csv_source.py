@@ -217,8 +217,8 @@ class CsvSource:
         return self.records("orgs", school_id="", since=None)
 
     def require_school(self, school_id: str) -> None:
-        if self.mode("orgs") == "absent":
-            return  # a delta without orgs.csv: nothing to check against
+        if self.mode("orgs") != "bulk":
+            return  # a delta exchange: the school is only listed if it changed
         for org in self.schools():
             if org.get("sourcedId") == school_id and org.get("type") == "school":
                 return

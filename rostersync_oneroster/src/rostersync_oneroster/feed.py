@@ -283,6 +283,7 @@ class SchoolFeed:
         people = self.people(context)
         delta = self.source.is_delta("enrollments", self.since)
         users_delta = self.source.is_delta("users", self.since)
+        classes_delta = self.source.is_delta("classes", self.since)
         seen: set[str] = set()
         for row in self._rows("enrollments", context, RecordKind.ENROLMENT):
             class_id = n.ref_id(row.get("class"))
@@ -300,7 +301,9 @@ class SchoolFeed:
             wanted = people.ids[
                 PersonKind.STAFF if enrolment.role in _STAFF_ENROLMENT else PersonKind.STUDENT
             ]
-            if enrolment.class_sis_id not in classes or (
+            # In a delta, unchanged classes and people are not in the feed: only a full
+            # feed can tell that an enrolment refers to something that does not exist.
+            if (not classes_delta and enrolment.class_sis_id not in classes) or (
                 not users_delta and enrolment.person_sis_id not in wanted
             ):
                 if self.limit is None:
