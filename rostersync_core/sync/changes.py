@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import json
+import operator
 import typing
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
@@ -150,13 +151,18 @@ def _json_default(value: object) -> object:
     raise TypeError(f"cannot store {type(value).__name__}")
 
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"), default=_json_default)
+_GETTERS: dict[type, Callable[[Any], tuple[Any, ...]]] = {
+    cls: operator.attrgetter(*names) for cls, names, _ in _CODECS.values()
+}
+
+
 def encode_values(values: PlatformValues | None) -> str | None:
     """``values`` as a compact JSON list: ``["Person", field1, field2, ...]``."""
     if values is None:
         return None
-    cls, names, _ = _CODECS[type(values).__name__]
-    row = [cls.__name__, *(getattr(values, n) for n in names)]
-    return json.dumps(row, default=_json_default, separators=(",", ":"))
+    cls = type(values)
+    return _ENCODER.encode([cls.__name__, *_GETTERS[cls](values)])
 
 
 def decode_values(text: str | None) -> PlatformValues | None:

@@ -17,7 +17,8 @@ Pure: it reads a prepared :class:`SisFeed` and the platform's records and return
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import operator
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import attrs
 
@@ -288,6 +289,7 @@ def _diff_joins(
     sis: Mapping[str, Join] = inputs.feed.joins.get(kind, {})
     rules = inputs.settings.for_kind(kind)
     allowed = inputs.settings.allowed_fields(kind)
+    compare = _getter(allowed)
     delta = kind in inputs.feed.delta_kinds
     removed = inputs.feed.removed.get(kind, set())
     if kind is RecordKind.ENROLMENT:
@@ -356,7 +358,7 @@ def _diff_joins(
             cs.add(kind, SyncAction.CREATE, key, after=after)
             continue
         current = found.values
-        fields = _changed(rec, current, allowed)
+        fields = () if compare(rec) == compare(current) else _changed(rec, current, allowed)
         if found.archived or fields:
             after = _rebind(rec, lpid, rpid)
             action = SyncAction.RESTORE if found.archived else SyncAction.UPDATE
@@ -400,9 +402,19 @@ def _diff_joins(
 
 def _rebind(rec: Join, left: str, right: str) -> Join:
     """``rec`` joining ``left`` and ``right`` (platform ids, or SIS ids still to resolve)."""
-    if isinstance(rec, Enrolment):
-        return attrs.evolve(rec, class_sis_id=left, person_sis_id=right)
-    return attrs.evolve(rec, family_sis_id=left, student_sis_id=right)
+    if type(rec) is Enrolment:
+        return Enrolment(
+            left, right, rec.role, rec.primary, rec.begin_date, rec.end_date, rec.sis_id
+        )
+    assert isinstance(rec, FamilyLink)
+    return FamilyLink(left, right, rec.relationship)
+
+
+def _getter(names: Sequence[str]) -> Callable[[object], object]:
+    """A fast reader of ``names`` (a tuple of their values; ``()`` for no names)."""
+    if not names:
+        return lambda _record: ()
+    return operator.attrgetter(*names) if len(names) > 1 else operator.attrgetter(names[0])
 
 
 def _merge(parts: Sequence[_Resolved]) -> _Resolved:

@@ -436,18 +436,18 @@ def save_request(
 ) -> SyncJob:
     """Store the request's changes and summary; the job becomes pending_review or held."""
     rows = [
-        {
-            "job_id": job.id,
-            "seq": c.seq,
-            "kind": c.kind.value,
-            "action": c.action.value,
-            "sis_id": c.sis_id,
-            "platform_id": c.platform_id,
-            "fields": ",".join(c.fields),
-            "refs": ",".join(c.refs),
-            "before": encode_values(c.before),
-            "after": encode_values(c.after),
-        }
+        (
+            job.id,
+            c.seq,
+            c.kind.value,
+            c.action.value,
+            c.sis_id,
+            c.platform_id,
+            ",".join(c.fields),
+            ",".join(c.refs),
+            encode_values(c.before),
+            encode_values(c.after),
+        )
         for c in changes.changes
     ]
     details = {
@@ -461,8 +461,7 @@ def save_request(
     }
     state = JobState.HELD if hold_reasons else JobState.PENDING_REVIEW
     with store.engine.begin() as conn:
-        for start in range(0, len(rows), 5000):
-            conn.execute(sync_changes.insert(), rows[start : start + 5000])
+        insert_change_rows(conn, rows)
         change_state(
             store,
             None,
@@ -481,6 +480,37 @@ def save_request(
     if host is not None:
         announce(store, host, updated, previous=job.state)
     return updated
+
+
+_CHANGE_COLUMNS = (
+    "job_id",
+    "seq",
+    "kind",
+    "action",
+    "sis_id",
+    "platform_id",
+    "fields",
+    "refs",
+    "before",
+    "after",
+)
+
+
+def insert_change_rows(conn: sa.Connection, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Bulk-insert change rows (tuples in ``_CHANGE_COLUMNS`` order) straight through the
+    driver: COPY on PostgreSQL, one prepared executemany on SQLite."""
+    if not rows:
+        return
+    columns = ", ".join(_CHANGE_COLUMNS)
+    if conn.dialect.name == "postgresql":
+        raw: Any = conn.connection.dbapi_connection
+        sql = f"COPY sync_changes ({columns}) FROM STDIN"
+        with raw.cursor() as cursor, cursor.copy(sql) as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    marks = ", ".join("?" for _ in _CHANGE_COLUMNS)
+    conn.exec_driver_sql(f"INSERT INTO sync_changes ({columns}) VALUES ({marks})", list(rows))
 
 
 def reject_job(
