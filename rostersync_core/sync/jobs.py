@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -58,6 +59,9 @@ __all__ = [
 REVIEWABLE_STATES = frozenset({JobState.PENDING_REVIEW, JobState.HELD})
 #: States in which a job may be deleted.
 DELETABLE_STATES = frozenset({JobState.REJECTED, JobState.FAILED})
+
+
+log = logging.getLogger(__name__)
 
 
 class UnknownJobError(RostersyncError):
@@ -301,14 +305,16 @@ def iter_changes(
 # -- writing ------------------------------------------------------------------------------
 
 
-def _admins(store: object, school_id: str) -> tuple[str, ...]:
-    """The school's sync administrators, when the store knows them (schedule feature)."""
-    lookup = getattr(store, "sync_administrators", None)
-    if lookup is None:
+def _admins(store: StateStore, school_id: str) -> tuple[str, ...]:
+    """The school's sync administrators (named with its daily sync schedule)."""
+    try:
+        from rostersync_core.schedule.schedules import sync_admins
+    except ImportError:  # pragma: no cover - the schedule feature is part of the core
         return ()
     try:
-        return tuple(lookup(school_id))
+        return sync_admins(store, school_id)
     except Exception:  # an admin list must never break a sync
+        log.warning("could not read the sync administrators of %s", school_id)
         return ()
 
 

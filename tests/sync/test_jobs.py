@@ -202,3 +202,15 @@ def test_an_ambiguous_match_is_reported_and_never_created(
     ]
     assert student.sis_id not in created
     assert platform_person(platform, school, STUDENT, student.sis_id) == []
+
+
+def test_events_name_the_schools_sync_administrators(
+    store: Any, platform: Any, host: Any, school: str
+) -> None:
+    from rostersync_core.schedule.schedules import enable_schedule
+
+    enable_schedule(store, school, at="06:00", timezone="UTC", admins=["ops@example.org"])
+    recorder = Recorder()
+    host.register_extension(recorder, name="recorder")
+    run_sync(store, host, platform, school)
+    assert recorder.events[-1].admins == ("ops@example.org",)
