@@ -83,6 +83,12 @@ def load_connector(plugin: object) -> Connector:
         return next(iter(host.connectors.values()))
     if isinstance(plugin, type):
         plugin = plugin()
+    if type(plugin).__hash__ is None:
+        pytest.fail(
+            f"the plugin object {type(plugin).__name__} is not hashable, so pluggy cannot "
+            "call it; with attrs use @attrs.define(eq=False), with dataclasses eq=False",
+            pytrace=False,
+        )
     host = PluginHost(load_entry_points=False)
     refusal = ""
     try:

@@ -11,6 +11,8 @@ import pytest
 # pytester runs below reuse it: yaml cannot be imported afresh after pytester forgets it.
 vcr = pytest.importorskip("vcr")
 
+Recorded = tuple[pytest.Pytester, str]
+
 RECORDED_SUITE = """
 import os
 
@@ -37,7 +39,7 @@ TestRecorded = connector_contract_suite(
 @pytest.fixture
 def recorded_suite(
     generated_connector: Path, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
-) -> tuple[pytest.Pytester, str]:
+) -> Recorded:
     """The suite recorded once against the generated connector's fake SIS (then stopped)."""
     from rostersync_demo.testing import API_KEY, FakeDemoSis
 
@@ -51,14 +53,14 @@ def recorded_suite(
     return pytester, API_KEY
 
 
-def test_recording_writes_one_cassette_per_test(recorded_suite: tuple[pytest.Pytester, str]) -> None:
+def test_recording_writes_one_cassette_per_test(recorded_suite: Recorded) -> None:
     pytester, _ = recorded_suite
     cassettes = sorted(p.name for p in (pytester.path / "cassettes").iterdir())
     assert "test_every_reference_resolves.yaml" in cassettes
     assert "test_wrong_credentials_raise_authentication_error.yaml" in cassettes
 
 
-def test_recorded_cassettes_hold_no_credentials(recorded_suite: tuple[pytest.Pytester, str]) -> None:
+def test_recorded_cassettes_hold_no_credentials(recorded_suite: Recorded) -> None:
     pytester, api_key = recorded_suite
     for cassette in (pytester.path / "cassettes").iterdir():
         text = cassette.read_text()
@@ -67,7 +69,7 @@ def test_recorded_cassettes_hold_no_credentials(recorded_suite: tuple[pytest.Pyt
         assert "Bearer" not in text
 
 
-def test_the_suite_replays_without_the_sis(recorded_suite: tuple[pytest.Pytester, str]) -> None:
+def test_the_suite_replays_without_the_sis(recorded_suite: Recorded) -> None:
     pytester, _ = recorded_suite
     # The fake SIS is stopped and the real key is gone: every answer comes from cassettes.
     result = pytester.runpytest("-p", "no:cacheprovider")
@@ -75,7 +77,7 @@ def test_the_suite_replays_without_the_sis(recorded_suite: tuple[pytest.Pytester
 
 
 def test_a_missing_cassette_fails_with_how_to_record_it(
-    recorded_suite: tuple[pytest.Pytester, str],
+    recorded_suite: Recorded,
 ) -> None:
     pytester, _ = recorded_suite
     (pytester.path / "cassettes" / "test_paging_is_complete.yaml").unlink()

@@ -72,3 +72,13 @@ def test_each_mistake_fails_its_check_with_advice(
     run = run_contract(mistake)
     assert failing_test in run.failed(), run.output
     assert advice in run.output, run.output
+
+
+def test_an_unhashable_plugin_object_is_named_with_the_fix() -> None:
+    from rostersync_core.testing.contract import load_connector
+
+    class Unhashable:
+        __hash__ = None  # type: ignore[assignment]  # what @attrs.define (eq=True) does
+
+    with pytest.raises(pytest.fail.Exception, match=r"not hashable.*attrs.define\(eq=False\)"):
+        load_connector(Unhashable())
