@@ -17,7 +17,14 @@ import attrs
 
 from rostersync_core.events import JobState, SyncJobEvent
 
-__all__ = ["NOTIFIED_STATES", "Notice", "compose_notice", "failure_label", "notice_email"]
+__all__ = [
+    "NOTIFIED_STATES",
+    "Notice",
+    "compose_notice",
+    "compose_test_notice",
+    "failure_label",
+    "notice_email",
+]
 
 #: The states sync administrators hear about.
 NOTIFIED_STATES = frozenset(
@@ -54,7 +61,7 @@ _FAILURES = {
     "platform": (
         "applying the request to the platform stopped part-way",
         "What was applied is recorded; applying again finishes the rest with no duplicate:\n\n"
-        "    rostersync sync show {job}",
+        "    rostersync sync apply {job}",
     ),
     "invalid_data": (
         "the SIS sent data rostersync cannot read",
@@ -76,10 +83,22 @@ class Notice:
     """One message for the sync administrators (recipients are added when sending)."""
 
     school_id: str
-    job_id: int
-    state: JobState
+    job_id: int | None
+    state: JobState | None
     subject: str
     body: str
+
+
+def compose_test_notice(school_id: str, *, school_name: str = "") -> Notice:
+    """A test message (``rostersync notify test``): proves delivery, changes nothing."""
+    title = f"{school_name} ({school_id})" if school_name else school_id
+    body = (
+        f"School: {title}\n\n"
+        "This is a test e-mail from rostersync. The sync administrators of this school are "
+        "e-mailed here when a daily sync makes a request that waits for review, when a job "
+        "is applied, when one is held (and why) and when one fails.\n\n-- \nrostersync\n"
+    )
+    return Notice(school_id, None, None, f"[rostersync] {school_id}: test e-mail", body)
 
 
 #: Long subjects (a held job's reason) stay on one line instead of folding oddly.
@@ -181,7 +200,9 @@ def notice_email(notice: Notice, *, sender: str, recipients: Sequence[str]) -> E
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain="rostersync")
     message["X-Rostersync-School"] = notice.school_id
-    message["X-Rostersync-Job"] = str(notice.job_id)
-    message["X-Rostersync-State"] = str(notice.state)
+    if notice.job_id is not None:
+        message["X-Rostersync-Job"] = str(notice.job_id)
+    if notice.state is not None:
+        message["X-Rostersync-State"] = str(notice.state)
     message.set_content(notice.body)
     return message

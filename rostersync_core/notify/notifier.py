@@ -25,13 +25,19 @@ import sqlalchemy as sa
 from rostersync_core.errors import RostersyncError
 from rostersync_core.events import JobState, SyncJobEvent
 from rostersync_core.hookspecs import hookimpl
-from rostersync_core.notify.messages import Notice, compose_notice, notice_email
+from rostersync_core.notify.messages import (
+    Notice,
+    compose_notice,
+    compose_test_notice,
+    notice_email,
+)
 from rostersync_core.notify.smtp import SMTP_URL_ENV, SmtpSettings, send_email
 from rostersync_core.notify.smtp import smtp_settings_from_env as _settings_from_env
+from rostersync_core.plugins import PluginHost
 from rostersync_core.store import StateStore
 from rostersync_core.store import tables as t
 
-__all__ = ["EmailNotifier", "SentNotice"]
+__all__ = ["EmailNotifier", "SentNotice", "email_notifier", "ensure_email_notifier"]
 
 log = logging.getLogger(__name__)
 
@@ -123,14 +129,27 @@ class EmailNotifier:
         if not recipients:
             log.info("school %s has no sync administrators to e-mail", event.school_id)
             return None
+        notice = compose_notice(event, school_name=self._school_name(event.school_id)) or notice
+        return self.send(notice, recipients)
+
+    def send(self, notice: Notice, recipients: Iterable[str]) -> SentNotice | None:
+        """Send ``notice`` to ``recipients``; ``None`` when no SMTP server is configured.
+
+        Raises :class:`~rostersync_core.notify.smtp.NotificationError` when delivery fails.
+        """
         settings = self._smtp()
         if settings is None:
             return None
-        notice = compose_notice(event, school_name=self._school_name(event.school_id)) or notice
-        send_email(settings, notice_email(notice, sender=settings.sender, recipients=recipients))
-        sent = SentNotice(notice, recipients)
+        to = tuple(recipients)
+        send_email(settings, notice_email(notice, sender=settings.sender, recipients=to))
+        sent = SentNotice(notice, to)
         self.sent.append(sent)
         return sent
+
+    def send_test(self, school_id: str, recipients: Iterable[str]) -> SentNotice | None:
+        """Send a test e-mail about ``school_id`` (``rostersync notify test``)."""
+        name = self._school_name(school_id)
+        return self.send(compose_test_notice(school_id, school_name=name), recipients)
 
     @hookimpl
     def rostersync_job_state_changed(self, event: SyncJobEvent) -> None:
@@ -140,3 +159,25 @@ class EmailNotifier:
         except RostersyncError as exc:
             log.warning("could not e-mail the sync administrators of %s about job %s: %s",
                         event.school_id, event.job_id, exc)
+
+
+def email_notifier(host: PluginHost) -> EmailNotifier | None:
+    """The e-mail notifier registered on ``host``, if any."""
+    for plugin in host.pm.get_plugins():
+        if isinstance(plugin, EmailNotifier):
+            return plugin
+    return None
+
+
+def ensure_email_notifier(host: PluginHost, store: StateStore) -> EmailNotifier | None:
+    """The host's e-mail notifier bound to ``store``; one is registered when the entry point
+    did not load it but ``$ROSTERSYNC_SMTP_URL`` is set (``None`` when there is neither)."""
+    import os
+
+    found = email_notifier(host)
+    if found is None and os.environ.get(SMTP_URL_ENV, "").strip():
+        found = EmailNotifier(store=store)
+        host.register_extension(found, name="email", distribution="rostersync-core")
+    if found is not None:
+        found.bind_store(store)
+    return found

@@ -16,6 +16,7 @@ import socket
 from rostersync_core.errors import RostersyncError, SyncAlreadyRunningError
 from rostersync_core.events import JobState
 from rostersync_core.notify.messages import failure_label
+from rostersync_core.notify.notifier import email_notifier
 from rostersync_core.platform.protocol import Platform
 from rostersync_core.plugins import PluginHost
 from rostersync_core.schedule.model import DueRun, RunOutcome, ScheduledRun
@@ -42,14 +43,6 @@ def default_runner_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def _bind_notifiers(host: PluginHost, store: StateStore) -> None:
-    from rostersync_core.notify.notifier import EmailNotifier
-
-    for plugin in host.pm.get_plugins():
-        if isinstance(plugin, EmailNotifier):
-            plugin.bind_store(store)
-
-
 def run_due_school(
     store: StateStore,
     host: PluginHost,
@@ -68,7 +61,9 @@ def run_due_school(
     """
     from rostersync_core.sync.pipeline import run_sync
 
-    _bind_notifiers(host, store)
+    found = email_notifier(host)
+    if found is not None:
+        found.bind_store(store)
     run_id = start_run(store, due, runner=runner or default_runner_name(), now=now)
     outcome, job_id, message = RunOutcome.ERROR, None, ""
     try:

@@ -15,6 +15,7 @@ from typing import Any
 
 import attrs
 
+from rostersync_core.notify.notifier import ensure_email_notifier
 from rostersync_core.paths import default_db_url
 from rostersync_core.platform.protocol import Platform
 from rostersync_core.plugins import PluginHost
@@ -49,7 +50,9 @@ def resources() -> WorkerResources:
     global _resources
     if _resources is None:
         store = StateStore.open(default_db_url())
-        _resources = WorkerResources(store, load_host(), load_platform(store))
+        host = load_host()
+        ensure_email_notifier(host, store)
+        _resources = WorkerResources(store, host, load_platform(store))
     return _resources
 
 
