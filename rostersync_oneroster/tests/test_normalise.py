@@ -6,6 +6,10 @@ import logging
 from collections.abc import Iterator
 
 import pytest
+from rostersync_oneroster.connector import OneRosterConnector
+from rostersync_oneroster.testing import FakeOneRosterServer, OneRosterDataset
+from rostersync_oneroster.testing.fetching import Fetched, fetch_school
+from rostersync_oneroster.testing.shapes import dataset_from_district, ref
 
 from rostersync_core.districts import District, generate_district
 from rostersync_core.fetch import FetchContext
@@ -19,10 +23,6 @@ from rostersync_core.model import (
     SchoolClass,
 )
 from rostersync_oneroster import normalise as n
-from rostersync_oneroster.connector import OneRosterConnector
-from rostersync_oneroster.testing import FakeOneRosterServer, OneRosterDataset
-from rostersync_oneroster.testing.fetching import Fetched, fetch_school
-from rostersync_oneroster.testing.shapes import dataset_from_district, ref
 
 
 def serve(dataset: OneRosterDataset) -> Iterator[FakeOneRosterServer]:
@@ -71,7 +71,9 @@ def test_a_teacher_who_is_also_a_parent_is_staff_and_family(
     fetched = fetch(connector, dataset, school_id)
     kinds = {p.kind for p in fetched.people if p.sis_id == teacher["sourcedId"]}
     assert kinds == {PersonKind.STAFF, PersonKind.FAMILY}
-    links = [e for e in fetched.enrolments if getattr(e, "family_sis_id", "") == teacher["sourcedId"]]
+    links = [
+        e for e in fetched.enrolments if getattr(e, "family_sis_id", "") == teacher["sourcedId"]
+    ]
     assert [(lk.student_sis_id, lk.relationship) for lk in links] == [  # type: ignore[union-attr]
         (child["sourcedId"], "parent")
     ]

@@ -211,7 +211,9 @@ def test_a_delta_fetch_asks_for_changes_since_the_cursor_and_reports_removals(
     session = connector.rostersync_authenticate(server.config())
     since = dt.datetime(2026, 8, 15, tzinfo=dt.UTC)
     fetched = fetch_school(connector, session, school_id, since=since)
-    filters = {r.arg("filter") for r in server.requests if r.path.endswith(("/users", "/enrollments"))}
+    filters = {
+        r.arg("filter") for r in server.requests if r.path.endswith(("/users", "/enrollments"))
+    }
     assert filters == {"dateLastModified>'2026-08-15T00:00:00Z'"}
     ctx = fetched.context
     assert {RecordKind.STUDENT, RecordKind.STAFF, RecordKind.ENROLMENT} <= ctx.delta_kinds
