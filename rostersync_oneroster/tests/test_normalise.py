@@ -98,7 +98,7 @@ def test_a_user_without_a_name_is_reported_and_skipped_not_raised(
     student["familyName"] = ""
     fetched = fetch(connector, dataset, school_id)
     assert student["sourcedId"] not in {p.sis_id for p in fetched.people}
-    row, *enrolments = fetched.context.invalid
+    row, *_enrolments = fetched.context.invalid
     assert (row.kind, row.sis_id) == (RecordKind.STUDENT, student["sourcedId"])
     assert "name" in row.reason
 
