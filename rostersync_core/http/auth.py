@@ -127,9 +127,10 @@ class OAuth2ClientCredentials:
                 body = response.json()
             except InvalidSisDataError:
                 body = None
-        refused = response.status in (400, 401, 403) or (isinstance(body, dict) and "error" in body)
+        has_error = isinstance(body, dict) and "error" in body
+        refused = response.status in (400, 401, 403) or (response.ok and has_error)
         if refused:
-            with_error = " with an error" if isinstance(body, dict) and "error" in body else ""
+            with_error = " with an error" if has_error else ""
             raise AuthenticationError(
                 f"the SIS refused the client id and secret ({where} answered "
                 f"{response.status}{with_error})",

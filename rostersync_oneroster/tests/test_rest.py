@@ -225,3 +225,11 @@ def test_a_delta_fetch_asks_for_changes_since_the_cursor_and_reports_removals(
         district.school(school_id).enrolments
     )
     assert ctx.invalid == []
+
+
+def test_a_wrong_token_endpoint_is_a_config_error_naming_it(
+    connector: OneRosterConnector, server12: FakeOneRosterServer
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        connector.rostersync_authenticate(server12.config(oauth_url=server12.url + "/no/token"))
+    assert caught.value.field == "oauth_url"

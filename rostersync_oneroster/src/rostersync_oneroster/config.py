@@ -59,7 +59,7 @@ CONFIG_SCHEMA: dict[str, Any] = {
             "writeOnly": True,
             "description": "Client secret (kept encrypted, never shown).",
         },
-        "token_url": {
+        "oauth_url": {
             "type": "string",
             "description": "OAuth 2 token endpoint (default: <base_url>/oauth/token).",
         },
@@ -99,7 +99,7 @@ def build_source(config: Mapping[str, Any], *, retry: RetryPolicy | None = None)
     else:
         scopes = config.get("scopes")
         auth = OAuth2ClientCredentials(
-            str(config.get("token_url") or f"{base_url}/oauth/token"),
+            str(config.get("oauth_url") or f"{base_url}/oauth/token"),
             str(config["client_id"]),
             str(config["client_secret"]),
             scopes=tuple(scopes) if scopes is not None else DEFAULT_SCOPES[version],

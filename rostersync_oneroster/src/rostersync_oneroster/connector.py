@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from rostersync_core import hookimpl
 from rostersync_core.connector_info import PLUGIN_API_VERSION, ConnectorInfo
 from rostersync_core.errors import AuthenticationError, ConfigError
 from rostersync_core.fetch import FetchContext
-from rostersync_core.http import RetryPolicy, SisNotFoundError, SisRequestRejectedError
+from rostersync_core.http import (
+    OAuth2ClientCredentials,
+    RetryPolicy,
+    SisNotFoundError,
+    SisRequestRejectedError,
+)
 from rostersync_core.model import (
     AcademicSession,
     Course,
@@ -78,10 +84,16 @@ class OneRosterConnector:
         source = build_source(config, retry=self.retry)
         if isinstance(source, RestSource):
             where = f"{source.client.base_url}"
+            auth = source.client.auth
+            token_path = (
+                urlsplit(source.client.url(auth.token_url)).path
+                if isinstance(auth, OAuth2ClientCredentials)
+                else None
+            )
             try:
                 source.client.get("schools", params={"limit": 1, "offset": 0})
             except SisNotFoundError as exc:
-                field = "token_url" if "token" in exc.path else "base_path"
+                field = "oauth_url" if exc.path == token_path else "base_path"
                 source.close()
                 raise ConfigError(
                     f"no OneRoster {source.version} service answers at {exc.path} on {exc.host}",
@@ -90,7 +102,7 @@ class OneRosterConnector:
                 ) from None
             except SisRequestRejectedError as exc:
                 source.close()
-                if "token" in exc.path:
+                if exc.path == token_path:
                     raise AuthenticationError(
                         f"the SIS token endpoint refused the request ({exc.status})"
                     ) from None

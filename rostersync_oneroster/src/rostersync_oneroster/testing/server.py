@@ -32,6 +32,7 @@ from rostersync_core.testing.fake_sis import (
     FakeRequest,
     FakeResponse,
     FakeSisServer,
+    Fault,
     OAuth2TokenIssuer,
 )
 from rostersync_oneroster.config import BASE_PATHS, DEFAULT_SCOPES
@@ -42,7 +43,13 @@ from rostersync_oneroster.testing.shapes import (
     user_roles,
 )
 
-__all__ = ["FAKE_CLIENT_ID", "FAKE_CLIENT_SECRET", "FakeOneRosterServer"]
+__all__ = [
+    "FAKE_CLIENT_ID",
+    "FAKE_CLIENT_SECRET",
+    "ContractFaults",
+    "FakeOneRosterServer",
+    "imsx_error",
+]
 
 FAKE_CLIENT_ID = "fake-oneroster-client"
 FAKE_CLIENT_SECRET = "fake-oneroster-secret-0123456789"
@@ -194,6 +201,22 @@ class FakeOneRosterServer(FakeSisServer):
         config.update(overrides)
         return config
 
+    def contract_faults(self) -> ContractFaults:
+        """A fault injector for the connector contract suite."""
+        return ContractFaults(self)
+
+    def counts(self, school_id: str, district: District) -> dict[str, int]:
+        """Records per kind the connector must yield for ``school_id`` of ``district``."""
+        roster = district.school(school_id)
+        return {
+            "class": len(roster.classes),
+            "student": len(roster.students()),
+            "staff": len(roster.staff()),
+            "family": len(roster.family()),
+            "enrolment": len(roster.enrolments),
+            "family_link": len(roster.family_links),
+        }
+
     def bad_config(self) -> dict[str, Any]:
         """The same config with a wrong secret."""
         return self.config(client_secret="not-the-right-secret")
@@ -292,3 +315,23 @@ class FakeOneRosterServer(FakeSisServer):
         if keep is not None:
             records = [r for r in records if keep(r)]
         return self._page(request, records, key)
+
+
+class ContractFaults:
+    """The contract suite's ``FaultInjector`` for a :class:`FakeOneRosterServer`:
+    transient faults are 503s, credential faults 401s, on the rostering paths only."""
+
+    def __init__(self, server: FakeOneRosterServer) -> None:
+        self.server = server
+        self._fault: Fault | None = None
+
+    def inject(self, fault: Any, times: int) -> None:
+        status = 401 if str(fault) == "credentials" else 503
+        if self._fault is not None:
+            self._fault.times = 0
+        self._fault = self.server.inject(
+            Fault(status=status, times=times, path=f"^{re.escape(self.server.base_path)}/")
+        )
+
+    def served(self) -> int:
+        return self._fault.hits if self._fault is not None else 0
