@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -441,7 +441,7 @@ def save_request(
     hold_reasons: Sequence[str],
 ) -> SyncJob:
     """Store the request's changes and summary; the job becomes pending_review or held."""
-    rows = [
+    rows = (
         (
             job.id,
             c.seq,
@@ -455,7 +455,7 @@ def save_request(
             encode_values(c.after),
         )
         for c in changes.changes
-    ]
+    )
     details = {
         "invalid": unstructure(changes.invalid),
         "ambiguous": unstructure(changes.ambiguous),
@@ -502,21 +502,23 @@ _CHANGE_COLUMNS = (
 )
 
 
-def insert_change_rows(conn: sa.Connection, rows: Sequence[tuple[Any, ...]]) -> None:
+def insert_change_rows(conn: sa.Connection, rows: Iterable[tuple[Any, ...]]) -> None:
     """Bulk-insert change rows (tuples in ``_CHANGE_COLUMNS`` order) straight through the
-    driver: COPY on PostgreSQL, one prepared executemany on SQLite."""
-    if not rows:
-        return
+    driver, streaming: COPY on PostgreSQL, one prepared executemany on SQLite."""
     columns = ", ".join(_CHANGE_COLUMNS)
+    raw: Any = conn.connection.dbapi_connection
     if conn.dialect.name == "postgresql":
-        raw: Any = conn.connection.dbapi_connection
         sql = f"COPY sync_changes ({columns}) FROM STDIN"
         with raw.cursor() as cursor, cursor.copy(sql) as copy:
             for row in rows:
                 copy.write_row(row)
         return
     marks = ", ".join("?" for _ in _CHANGE_COLUMNS)
-    conn.exec_driver_sql(f"INSERT INTO sync_changes ({columns}) VALUES ({marks})", list(rows))
+    cursor = raw.cursor()
+    try:
+        cursor.executemany(f"INSERT INTO sync_changes ({columns}) VALUES ({marks})", rows)
+    finally:
+        cursor.close()
 
 
 def reject_job(

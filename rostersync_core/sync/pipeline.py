@@ -154,6 +154,19 @@ def run_sync(
                 raise
             return get_job(store, job.id)
         report.phase("saving the request")
+        if lock.lost:
+            message = "another run took over the school's lock; this request was not saved"
+            change_state(
+                store,
+                host,
+                job,
+                JobState.FAILED,
+                allowed={JobState.RUNNING},
+                actor=trigger,
+                reason=message,
+                error_kind="internal",
+            )
+            raise JobStateError(message)
         reasons = hold_reasons(changes, settings)
         job = save_request(store, host, job, changes, frozen=frozen, hold_reasons=reasons)
         _supersede_older(store, host, job)
