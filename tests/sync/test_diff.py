@@ -152,3 +152,10 @@ def test_values_survive_the_compact_codec() -> None:
     assert decode_values(encode_values(values)) == values
     person = attrs.evolve(student("1"), roles=("teacher", "aide"))
     assert decode_values(encode_values(person)) == person
+
+
+def test_settings_survive_their_json_form() -> None:
+    settings = SyncSettings(auto_apply=True).with_kind(
+        S, update_fields=("email",), missing=MissingPolicy.PRESERVE, hold_archive_percent=3.0
+    )
+    assert SyncSettings.from_json(settings.to_json()) == settings

@@ -214,3 +214,37 @@ def test_events_name_the_schools_sync_administrators(
     host.register_extension(recorder, name="recorder")
     run_sync(store, host, platform, school)
     assert recorder.events[-1].admins == ("ops@example.org",)
+
+
+class FlakyPlatform:
+    """The reference platform, refusing its second batch once."""
+
+    def __init__(self, real: Any) -> None:
+        self.real = real
+        self.calls = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+    def apply_changes(self, school_id: str, changes: Any) -> list[str]:
+        self.calls += 1
+        if self.calls == 2:
+            raise RuntimeError("platform database went away")
+        result: list[str] = self.real.apply_changes(school_id, changes)
+        return result
+
+
+def test_an_apply_the_platform_refuses_fails_and_finishes_when_applied_again(
+    store: Any, platform: Any, host: Any, school: str, district: Any
+) -> None:
+    from rostersync_core.sync import apply_job
+
+    job = run_sync(store, host, platform, school)
+    flaky = FlakyPlatform(platform)
+    with pytest.raises(RuntimeError):
+        approve_job(store, host, flaky, job.id, actor="ada", batch_size=50)
+    failed = get_job(store, job.id)
+    assert (failed.state, failed.error_kind) == (JobState.FAILED, "platform")
+    done = apply_job(store, host, flaky, job.id, actor="ada", batch_size=50)
+    assert done.state is JobState.COMPLETED
+    assert len(platform.list_records(school, STUDENT)) == len(roster_of(district).students())
