@@ -31,7 +31,7 @@ from rostersync_core.notify.messages import (
     compose_test_notice,
     notice_email,
 )
-from rostersync_core.notify.smtp import SMTP_URL_ENV, SmtpSettings, send_email
+from rostersync_core.notify.smtp import SMTP_URL_ENV, NotificationError, SmtpSettings, send_email
 from rostersync_core.notify.smtp import smtp_settings_from_env as _settings_from_env
 from rostersync_core.plugins import PluginHost
 from rostersync_core.store import StateStore
@@ -83,9 +83,13 @@ class EmailNotifier:
 
     def _state_store(self) -> StateStore:
         if self.store is None:
-            from rostersync_core.paths import default_db_url
-
-            self.store, self._own_store = StateStore.open(default_db_url()), True
+            url = _database_url()
+            if url is None:
+                raise NotificationError(
+                    "the e-mail notifier does not know the state database",
+                    hint="set ROSTERSYNC_DB (or call EmailNotifier.bind_store)",
+                )
+            self.store, self._own_store = StateStore.open(url), True
         return self.store
 
     def _smtp(self) -> SmtpSettings | None:
@@ -159,6 +163,30 @@ class EmailNotifier:
         except RostersyncError as exc:
             log.warning("could not e-mail the sync administrators of %s about job %s: %s",
                         event.school_id, event.job_id, exc)
+
+
+def _database_url() -> str | None:
+    """The state database of this process: the command line's ``--db`` when running inside
+    it, else ``$ROSTERSYNC_DB``, else the default SQLite file if it exists (never created)."""
+    import os
+
+    from rostersync_core.paths import DB_ENV, home
+
+    try:
+        import click
+
+        from rostersync_core.cli.common import AppContext
+
+        context = click.get_current_context(silent=True)
+        app = context.find_object(AppContext) if context is not None else None
+        if app is not None:
+            return app.database_url
+    except ImportError:  # pragma: no cover - click is a dependency
+        pass
+    if os.environ.get(DB_ENV):
+        return os.environ[DB_ENV]
+    default = home() / "state.db"
+    return f"sqlite:///{default}" if default.exists() else None
 
 
 def email_notifier(host: PluginHost) -> EmailNotifier | None:

@@ -62,29 +62,20 @@ class EmbeddedScheduler:
         self.stopping.set()
 
     def run_due(self) -> list[ScheduledRun]:
-        """Claim and run every school due now; return what came of each run."""
+        """Run every school due now, claiming one at a time (a scheduler that dies loses at
+        most the run in progress); return what came of each run."""
         done: list[ScheduledRun] = []
-        for due in claim_due_runs(self.store, now=self.clock.now()):
-            if self.stopping.is_set():
-                # Claimed but not started: give the run back for the next scheduler.
-                self._unclaim(due.school_id, due.due_at)
-                continue
-            run = run_due_school(self.store, self.host, self.platform, due,
+        while not self.stopping.is_set():
+            claimed = claim_due_runs(self.store, now=self.clock.now(), limit=1)
+            if not claimed:
+                break
+            run = run_due_school(self.store, self.host, self.platform, claimed[0],
                                  now=self.clock.now(), runner=self.runner)
             log.info("scheduled sync of %s: %s", run.school_id, run.outcome)
             done.append(run)
             if self.on_run is not None:
                 self.on_run(run)
         return done
-
-    def _unclaim(self, school_id: str, due_at: dt.datetime) -> None:
-        c = sync_schedules.c
-        with self.store.engine.begin() as conn:
-            conn.execute(
-                sa.update(sync_schedules)
-                .where(c.school_id == school_id, c.enabled == sa.true())
-                .values(next_run_at=due_at, revision=c.revision + 1)
-            )
 
     def seconds_until_next(self) -> float:
         """How long to wait before looking again (at most ``poll_seconds``)."""

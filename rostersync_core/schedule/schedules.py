@@ -190,7 +190,8 @@ def claim_due_runs(
     Each claim moves the schedule's next run to the first one after ``now`` in one
     conditional UPDATE, so a school that missed several days (the scheduler was down) runs
     once, not once per missed day, and two schedulers or dispatchers never claim the same
-    run. The caller must run what it claimed.
+    run. At most ``limit`` runs are claimed (rows another claimer took meanwhile are
+    skipped). The caller must run what it claimed.
     """
     stamp = _utc(now)
     c = sync_schedules.c
@@ -199,12 +200,12 @@ def claim_due_runs(
         .where(c.enabled == sa.true(), c.next_run_at.is_not(None), c.next_run_at <= stamp)
         .order_by(c.next_run_at, c.school_id)
     )
-    if limit is not None:
-        query = query.limit(limit)
     claimed: list[DueRun] = []
     with store.engine.connect() as conn:
         rows = list(conn.execute(query))
     for row in rows:
+        if limit is not None and len(claimed) >= limit:
+            break
         following = next_run_after(parse_time_of_day(row.at_time), row.timezone, stamp)
         with store.engine.begin() as conn:
             won = conn.execute(

@@ -25,6 +25,12 @@ from tests.schedule.conftest import ADMINS, Mailbox
 pytestmark = pytest.mark.usefixtures("notifier")
 
 
+@pytest.fixture
+def store_url(sqlite_url: str) -> str:
+    """Messages do not depend on the database: SQLite only (the scheduler tests run both)."""
+    return sqlite_url
+
+
 def run_one_scheduled_sync(store: Any, host: Any, platform: Any, clock: FakeClock,
                            school: str) -> Any:
     enable_schedule(store, school, at="06:00", timezone="UTC", admins=ADMINS, now=clock.now())
@@ -141,7 +147,7 @@ def test_a_school_without_sync_administrators_sends_nothing(
 ) -> None:
     enable_schedule(store, school, at="06:00", timezone="UTC", now=clock.now())
 
-    EmbeddedScheduler(store, host, platform, clock=clock).run(
+    EmbeddedScheduler(store, host, platform, clock=clock, poll_seconds=3600).run(
         until=clock.now() + dt.timedelta(days=1)
     )
 
