@@ -23,6 +23,7 @@ from rostersync_core.model import (
     FamilyLink,
     Grade,
     Person,
+    PersonKind,
     RecordKind,
     School,
     SchoolClass,
@@ -149,7 +150,12 @@ class OneRosterConnector:
         self, session: OneRosterSession, context: FetchContext
     ) -> Iterator[Person]:
         people = session.feed(context).people(context).people
-        context.progress(RecordKind.STUDENT, len(people))
+        for kind, person_kind in (
+            (RecordKind.STUDENT, PersonKind.STUDENT),
+            (RecordKind.STAFF, PersonKind.STAFF),
+            (RecordKind.FAMILY, PersonKind.FAMILY),
+        ):
+            context.progress(kind, sum(1 for p in people if p.kind is person_kind))
         return iter(people)
 
     @hookimpl
