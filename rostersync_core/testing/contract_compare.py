@@ -20,6 +20,7 @@ __all__ = [
     "SECRET_NAME",
     "check_config_schema",
     "check_counts",
+    "check_limit_applies",
     "check_limited_subset",
     "check_same_records",
     "error_texts",
@@ -227,3 +228,22 @@ def check_limited_subset(limited: FetchedRoster, full: FetchedRoster) -> list[Pr
                 )
             )
     return problems
+
+
+def check_limit_applies(limited: FetchedRoster, full: FetchedRoster) -> list[Problem]:
+    """With ``context.limit`` set, a school with more records than the limit yields fewer."""
+    limit = limited.limit or 0
+    full_counts, limited_counts = full.counts(), limited.counts()
+    larger = [kind for kind, n in full_counts.items() if n > limit]
+    if not larger or sum(limited_counts.values()) < sum(full_counts.values()):
+        return []
+    kinds = ", ".join(k.value for k in larger)
+    return [
+        Problem(
+            "limit",
+            f"a run with context.limit={limit}",
+            f"yielded everything although the school holds more than {limit} {kinds} records",
+            "read context.limit in the fetch hooks: fetch about that many records per kind "
+            "(plus what they depend on), so fast runs and previews stay fast",
+        )
+    ]

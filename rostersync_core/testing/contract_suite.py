@@ -317,6 +317,14 @@ class ConnectorContractSuite:
         _fail_on("a context.limit run cuts off records others depend on",
                  compare.check_limited_subset(limited, contract_roster))
 
+    def test_limit_makes_the_fetch_smaller(
+        self, contract_roster: FetchedRoster, contract_fetch: Callable[..., FetchedRoster],
+        contract_target: ContractTarget,
+    ) -> None:
+        limited = contract_fetch(limit=contract_target.limit)
+        _fail_on("context.limit is ignored",
+                 compare.check_limit_applies(limited, contract_roster))
+
     # -- failures ------------------------------------------------------------------------------
 
     def test_transient_errors_are_retried(

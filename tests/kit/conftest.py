@@ -15,10 +15,22 @@ from pathlib import Path
 import attrs
 import pytest
 
+from rostersync_core.testing.contract_suite import ConnectorContractSuite
+
 
 def pytest_configure(config: pytest.Config) -> None:
     if not config.pluginmanager.has_plugin("pytester"):
         config.pluginmanager.import_plugin("pytester")
+
+
+#: How many checks the contract suite has (each a test method).
+CHECKS = sum(name.startswith("test_") for name in dir(ConnectorContractSuite))
+
+
+@pytest.fixture
+def contract_checks() -> int:
+    """The number of checks in the contract suite."""
+    return CHECKS
 
 
 TINY_SOURCE = (Path(__file__).parent / "tiny_connector.py").read_text(encoding="utf-8")

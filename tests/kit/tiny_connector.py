@@ -48,6 +48,7 @@ MISTAKES = (
     "lost-page",
     "unstable",
     "limit-cuts-dependencies",
+    "ignores-limit",
     "no-retry",
     "retries-credentials",
 )
@@ -151,7 +152,8 @@ class TinyConnector:
         location = f"Room {next(self._counter)}" if "unstable" in self.mistakes else "Room 1"
         yield SchoolClass("K1", "Maths A", course_sis_id="C1", term_sis_ids=("T1",),
                           location=location)
-        yield SchoolClass("K2", "Maths B", course_sis_id="C1", term_sis_ids=("T1",))
+        if not self._limited(context):
+            yield SchoolClass("K2", "Maths B", course_sis_id="C1", term_sis_ids=("T1",))
 
     @hookimpl
     def rostersync_fetch_people(self, session: str, context: FetchContext) -> Iterator[Person]:
@@ -167,8 +169,10 @@ class TinyConnector:
             students[1] = Person("st2", PersonKind.STUDENT, "Alan", "Turing", grade_id="Year 2")
         if "lost-page" in self.mistakes:
             students = students[:2]
-        if "limit-cuts-dependencies" in self.mistakes and context.limit:
-            students = students[: context.limit - 1]
+        if self._limited(context):  # a fast run keeps class K1 and its people only
+            students = students[:2]
+            if "limit-cuts-dependencies" in self.mistakes:
+                students = students[:1]
         yield from students
         if "duplicate-id" in self.mistakes:
             yield students[0]
@@ -183,10 +187,14 @@ class TinyConnector:
         yield Enrolment("K1", "t1", EnrolmentRole.TEACHER, primary=True)
         yield Enrolment("K1", "st1")
         yield Enrolment("K1", "st2")
-        yield Enrolment("K2", "st3")
+        if not self._limited(context):
+            yield Enrolment("K2", "st3")
         if "dangling-enrolment" in self.mistakes:
             yield Enrolment("GHOST", "st1")
         yield FamilyLink("f1", "st1", "mother")
+
+    def _limited(self, context: FetchContext) -> bool:
+        return context.limit is not None and "ignores-limit" not in self.mistakes
 
     # -- the "HTTP" layer, with (or without) retries ----------------------------------------
 
