@@ -49,6 +49,9 @@ MISTAKES = (
     "unstable",
     "limit-cuts-dependencies",
     "ignores-limit",
+    "wrong-hook",
+    "missing-title",
+    "school-not-listed",
     "no-retry",
     "retries-credentials",
 )
@@ -129,6 +132,8 @@ class TinyConnector:
 
     @hookimpl
     def rostersync_list_schools(self, session: str) -> list[School]:
+        if "school-not-listed" in self.mistakes:
+            return [School("S2", "Another School")]
         return [School("S1", "Tiny School")]
 
     @hookimpl
@@ -150,7 +155,8 @@ class TinyConnector:
         yield AcademicSession("T1", "Term 1", start_date=dt.date(2026, 1, 5))
         yield Course("C1", "Maths", grade_ids=("01",), subject_ids=("MATH",))
         location = f"Room {next(self._counter)}" if "unstable" in self.mistakes else "Room 1"
-        yield SchoolClass("K1", "Maths A", course_sis_id="C1", term_sis_ids=("T1",),
+        title = "" if "missing-title" in self.mistakes else "Maths A"
+        yield SchoolClass("K1", title, course_sis_id="C1", term_sis_ids=("T1",),
                           location=location)
         if not self._limited(context):
             yield SchoolClass("K2", "Maths B", course_sis_id="C1", term_sis_ids=("T1",))
@@ -178,6 +184,8 @@ class TinyConnector:
             yield students[0]
         yield Person("t1", PersonKind.STAFF, "Kate", "Johnson", roles=("teacher",))
         yield Person("f1", PersonKind.FAMILY, "Augusta", "Byron")
+        if "wrong-hook" in self.mistakes:
+            yield Grade("03", "Grade 3")  # type: ignore[misc]
 
     @hookimpl
     def rostersync_fetch_enrolments(
