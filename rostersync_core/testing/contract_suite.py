@@ -74,11 +74,15 @@ def load_connector(plugin: object) -> Connector:
     if isinstance(plugin, str):
         host = PluginHost(allow=[plugin])
         for failure in host.failures:
-            pytest.fail(f"connector entry point {plugin!r} failed to load: {failure.reason}")
+            pytest.fail(
+                f"connector entry point {plugin!r} failed to load: {failure.reason}",
+                pytrace=False,
+            )
         if not host.connectors:
             pytest.fail(
                 f"no entry point {plugin!r} in group {CONNECTOR_GROUP!r}: is the distribution "
-                "installed (pip install -e .) and its [project.entry-points] table right?"
+                "installed (pip install -e .) and its [project.entry-points] table right?",
+                pytrace=False,
             )
         return next(iter(host.connectors.values()))
     if isinstance(plugin, type):

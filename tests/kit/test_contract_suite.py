@@ -8,6 +8,9 @@ from typing import Any
 
 import pytest
 
+from rostersync_core import hookimpl
+from rostersync_core.testing.contract import load_connector
+
 RunContract = Callable[..., Any]
 
 
@@ -86,10 +89,23 @@ def test_each_mistake_fails_its_check_with_advice(
 
 
 def test_an_unhashable_plugin_object_is_named_with_the_fix() -> None:
-    from rostersync_core.testing.contract import load_connector
-
     class Unhashable:
         __hash__ = None  # type: ignore[assignment]  # what @attrs.define (eq=True) does
 
     with pytest.raises(pytest.fail.Exception, match=r"not hashable.*attrs.define\(eq=False\)"):
         load_connector(Unhashable())
+
+
+def test_a_connector_that_is_not_installed_is_named_with_the_fix() -> None:
+    with pytest.raises(pytest.fail.Exception, match=r"no entry point 'not-installed'.*pip"):
+        load_connector("not-installed")
+
+
+def test_a_connector_the_core_refuses_fails_with_the_core_s_reason() -> None:
+    class HalfAConnector:
+        @hookimpl
+        def rostersync_list_schools(self, session: object) -> list[object]:
+            return []
+
+    with pytest.raises(pytest.fail.Exception, match="does not implement the connector hooks"):
+        load_connector(HalfAConnector())
