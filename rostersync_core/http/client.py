@@ -276,9 +276,10 @@ class SisClient:
     def _attempt(self, prepared: requests.PreparedRequest, authenticate: bool) -> SisResponse:
         path = urlsplit(prepared.url or "").path
         method = prepared.method or "GET"
+        if authenticate and self.auth is not None:
+            # Before taking a slot: fetching a token is itself a request that needs one.
+            self.auth.apply(prepared, self)
         with self._limiter.slot():
-            if authenticate and self.auth is not None:
-                self.auth.apply(prepared, self)
             started = time.monotonic()
             try:
                 raw = self.session.send(prepared, timeout=self.timeout, allow_redirects=True)

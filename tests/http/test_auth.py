@@ -205,3 +205,15 @@ def test_the_oauth1_signature_matches_the_rfc5849_example() -> None:
         "nonce%3D7d8f3e4a%26oauth_signature_method%3DHMAC-SHA1%26oauth_timestamp%3D137131201"
         "%26oauth_token%3Dkkk9d7dh3k39sjv7"
     )
+
+
+def test_a_token_is_fetched_even_when_only_one_request_may_run_at_a_time(
+    oauth_sis: PupilsSis,
+) -> None:
+    from rostersync_core.http import RequestLimits
+
+    auth = OAuth2ClientCredentials("/oauth/token", CLIENT_ID, CLIENT_SECRET)
+    client = SisClient(
+        oauth_sis.url, auth=auth, retry=RetryPolicy.fast(), limits=RequestLimits.serial(), timeout=5
+    )
+    assert client.map(lambda _: client.get_json("echo"), range(3)) == [{"ok": True}] * 3
