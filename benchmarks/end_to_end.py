@@ -122,14 +122,14 @@ def changes_for(students: int) -> tuple[int, int, int]:
 
 def run(students: int, seed: int, *, backend: str, shape: str, page_size: int,
         quick: bool) -> dict[str, Any]:
-    from rostersync_core.platform.reference import ReferencePlatform
-    from rostersync_core.plugins import PluginHost
-    from rostersync_core.store import StateStore
-    from rostersync_core.sync import approve_job, run_sync
     from rostersync_oneroster.connector import plugin as oneroster
 
     from benchmarks.common import secret_env
     from benchmarks.roster import bind_school, prepare_platform
+    from rostersync_core.platform.reference import ReferencePlatform
+    from rostersync_core.plugins import PluginHost
+    from rostersync_core.store import StateStore
+    from rostersync_core.sync import approve_job, run_sync
 
     result: dict[str, Any] = {
         "benchmark": "end_to_end", "students": students, "seed": seed, "backend": backend,
@@ -197,7 +197,9 @@ def run(students: int, seed: int, *, backend: str, shape: str, page_size: int,
                 steps["no_change_resync"]["changes"] = changed
                 steps["no_change_resync"]["empty_request"] = changed == 0
                 if changed:
-                    steps["no_change_resync"]["counts"] = [j.counts for j in again if j.change_count]
+                    steps["no_change_resync"]["counts"] = [
+                        j.counts for j in again if j.change_count
+                    ]
                 if not quick:
                     new, withdrawn, teachers = changes_for(students)
                     began = time.perf_counter()

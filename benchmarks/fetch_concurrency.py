@@ -29,8 +29,9 @@ def _params(page_size: int, offset: int) -> list[tuple[str, str | int | float]]:
 
 def run(students: int, seed: int, *, delay: float, concurrency: int, page_size: int
         ) -> dict[str, Any]:
-    from rostersync_core.fetch import FetchContext
     from rostersync_oneroster.connector import plugin as oneroster
+
+    from rostersync_core.fetch import FetchContext
 
     result: dict[str, Any] = {
         "benchmark": "fetch_concurrency", "students": students, "seed": seed,

@@ -72,14 +72,13 @@ def floor_seconds(bodies: list[bytes], repeats: int) -> dict[str, float]:
 
 
 def run(students: int, seed: int, *, quick: bool, page_size: int,
-        profile: Path | None = None) -> dict[str, Any]:
+        profile: Path | None = None, gc_mode: str = "on") -> dict[str, Any]:
+    from benchmarks.common import secret_env
     from rostersync_core.districts import generate_district
     from rostersync_core.platform.reference import ReferencePlatform
     from rostersync_core.plugins import PluginHost
     from rostersync_core.store import StateStore
     from rostersync_core.sync import run_sync
-
-    from benchmarks.common import secret_env
 
     timer = Timer()
     load_before = load_average()
@@ -112,10 +111,15 @@ def run(students: int, seed: int, *, quick: bool, page_size: int,
 
                 profiler = Profiler(interval=0.005)
                 profiler.start()
+            if gc_mode == "off":
+                gc.disable()
+            elif gc_mode == "freeze":
+                gc.freeze()
             started, cpu = time.perf_counter(), time.process_time()
             job = run_sync(store, host, platform, school_id, progress=clock)
             seconds = time.perf_counter() - started
             cpu_seconds = time.process_time() - cpu
+            gc.enable()
             clock.stop()
             if profiler is not None:
                 profiler.stop()
@@ -149,6 +153,7 @@ def run(students: int, seed: int, *, quick: bool, page_size: int,
         "ratio_to_json_loads": ratio,
         "cpu_ratio_to_json_loads": cpu_ratio,
         "profiled": profile is not None,
+        "gc": gc_mode,
         "target_ratio": TARGET_RATIO,
         "target_met": ratio is not None and ratio <= TARGET_RATIO,
         "job": {"state": str(job.state), "changes": job.change_count},
@@ -164,9 +169,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = base_parser(__doc__ or "")
     parser.add_argument("--page-size", type=int, default=100)
     parser.add_argument("--profile", type=Path, help="write a pyinstrument profile here")
+    parser.add_argument("--gc", choices=("on", "off", "freeze"), default="on",
+                        help="the cyclic collector during the sync (an experiment)")
     args = parser.parse_args(argv)
     result = run(args.students, args.seed, quick=args.quick, page_size=args.page_size,
-                 profile=args.profile)
+                 profile=args.profile, gc_mode=args.gc)
     finish(result, args.out)
 
 
