@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 import os
 import socket
+from typing import TYPE_CHECKING
 
 from rostersync_core.errors import RostersyncError, SyncAlreadyRunningError
 from rostersync_core.events import JobState
@@ -22,6 +23,9 @@ from rostersync_core.plugins import PluginHost
 from rostersync_core.schedule.model import DueRun, RunOutcome, ScheduledRun
 from rostersync_core.schedule.schedules import finish_run, get_scheduled_run, start_run
 from rostersync_core.store import StateStore
+
+if TYPE_CHECKING:
+    from rostersync_core.sync.jobs import SyncJob
 
 __all__ = ["SCHEDULE_TRIGGER", "default_runner_name", "run_due_school"]
 
@@ -43,6 +47,33 @@ def default_runner_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+def _outcome_of(job: SyncJob) -> tuple[RunOutcome, str]:
+    outcome = _OUTCOMES.get(job.state, RunOutcome.ERROR)
+    if job.state is JobState.FAILED:
+        return outcome, f"{failure_label(job.error_kind)}: {job.reason}"
+    if job.state is JobState.HELD:
+        return outcome, job.reason
+    if outcome is RunOutcome.ERROR:
+        return outcome, f"the job ended in state {job.state}"
+    return outcome, ""
+
+
+def _latest_job_id(store: StateStore, school_id: str) -> int:
+    from rostersync_core.sync.jobs import list_jobs
+
+    jobs = list_jobs(store, school_id, limit=1)
+    return jobs[0].id if jobs else 0
+
+
+def _job_made_since(store: StateStore, school_id: str, before: int) -> int | None:
+    """The job this run made before it failed (e.g. an auto-apply that stopped)."""
+    try:
+        latest = _latest_job_id(store, school_id)
+    except Exception:  # the run's error may be the database itself
+        return None
+    return latest if latest > before else None
+
+
 def run_due_school(
     store: StateStore,
     host: PluginHost,
@@ -59,13 +90,16 @@ def run_due_school(
     ``already_running`` (another sync held the school's lock: nothing was started) and
     ``error`` (an unexpected error, logged).
     """
+    from rostersync_core.sync.jobs import get_job
     from rostersync_core.sync.pipeline import run_sync
 
     found = email_notifier(host)
     if found is not None:
         found.bind_store(store)
     run_id = start_run(store, due, runner=runner or default_runner_name(), now=now)
+    before = _latest_job_id(store, due.school_id)
     outcome, job_id, message = RunOutcome.ERROR, None, ""
+    job: SyncJob | None = None
     try:
         job = run_sync(store, host, platform, due.school_id, trigger=SCHEDULE_TRIGGER,
                        raise_errors=False)
@@ -74,17 +108,19 @@ def run_due_school(
         log.info("scheduled sync of %s skipped: %s", due.school_id, exc)
     except RostersyncError as exc:
         outcome, message = RunOutcome.FAILED, str(exc)
+        job_id = _job_made_since(store, due.school_id, before)
         log.warning("scheduled sync of %s failed: %s", due.school_id, exc)
     except Exception as exc:
         message = f"unexpected error: {type(exc).__name__}"
+        job_id = _job_made_since(store, due.school_id, before)
         log.exception("scheduled sync of %s failed unexpectedly", due.school_id)
     else:
         job_id = job.id
-        outcome = _OUTCOMES.get(job.state, RunOutcome.ERROR)
-        message = job.reason if job.state is JobState.HELD else ""
-        if job.state is JobState.FAILED:
-            message = f"{failure_label(job.error_kind)}: {job.reason}"
-        if outcome is RunOutcome.ERROR:
-            message = f"the job ended in state {job.state}"
+        outcome, message = _outcome_of(job)
+    if job is None and job_id is not None and outcome is not RunOutcome.ALREADY_RUNNING:
+        # The run failed after making its job (e.g. auto-apply stopped): the job says why.
+        made = get_job(store, job_id)
+        if made.state is JobState.FAILED:
+            outcome, message = _outcome_of(made)
     finish_run(store, run_id, outcome, job_id=job_id, message=message, now=now)
     return get_scheduled_run(store, run_id)

@@ -9,6 +9,7 @@ from typing import Any
 from rostersync_core.districts import District
 from rostersync_core.events import JobState
 from rostersync_core.model import RecordKind
+from rostersync_core.platform.reference import ReferencePlatform
 from rostersync_core.schedule import (
     EmbeddedScheduler,
     FakeClock,
@@ -100,7 +101,6 @@ def test_expired_credentials_fail_the_scheduled_sync_loudly(
 def test_the_sync_runs_every_day_at_the_school_local_time_across_the_spring_change(
     sqlite_url: str, secret_key: str, host: Any, clock: FakeClock, district: District
 ) -> None:
-    from rostersync_core.platform.reference import ReferencePlatform
     from rostersync_core.store import StateStore
     from tests.schedule.conftest import set_up_school
 
@@ -172,3 +172,24 @@ def test_stopping_lets_the_sync_in_progress_finish_then_returns(
 
     assert len(runs) == 1
     assert runs[0].outcome is RunOutcome.PENDING_REVIEW
+
+
+class BrokenPlatform(ReferencePlatform):
+    """A platform whose writes fail (its database is full, say)."""
+
+    def apply_changes(self, school_id: str, changes: Any) -> Any:
+        raise RuntimeError("no space left on the platform's disk")
+
+
+def test_an_auto_apply_that_stops_part_way_is_logged_as_failed_with_its_job(
+    store: Any, host: Any, clock: FakeClock, school: str
+) -> None:
+    set_settings(store, school, {"auto_apply": "true"})
+
+    run = one_day_of_scheduling(store, host, BrokenPlatform(store.engine), clock, school)
+
+    assert run.outcome is RunOutcome.FAILED
+    assert run.job_id is not None
+    job = get_job(store, run.job_id)
+    assert (job.state, job.error_kind) == (JobState.FAILED, "platform")
+    assert run.message.startswith("applying the request to the platform stopped part-way")
