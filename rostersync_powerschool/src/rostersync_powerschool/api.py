@@ -13,11 +13,14 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from rostersync_core.errors import UnknownSchoolError
-from rostersync_core.http.auth import OAuth2ClientCredentials
-from rostersync_core.http.client import SisClient, segment
-from rostersync_core.http.errors import SisNotFoundError
-from rostersync_core.http.limits import RequestLimits
-from rostersync_core.http.retry import RetryPolicy
+from rostersync_core.http import (
+    OAuth2ClientCredentials,
+    RequestLimits,
+    RetryPolicy,
+    SisClient,
+    SisNotFoundError,
+    segment,
+)
 from rostersync_powerschool.settings import PowerSchoolSettings
 from rostersync_powerschool.shapes import (
     as_list,

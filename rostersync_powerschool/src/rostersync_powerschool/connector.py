@@ -16,8 +16,7 @@ from rostersync_core import hookimpl
 from rostersync_core.connector_info import PLUGIN_API_VERSION, ConnectorInfo
 from rostersync_core.errors import ConfigError
 from rostersync_core.fetch import FetchContext
-from rostersync_core.http.errors import SisNotFoundError
-from rostersync_core.http.retry import RetryPolicy
+from rostersync_core.http import RetryPolicy, SisNotFoundError
 from rostersync_core.model import (
     AcademicSession,
     Course,

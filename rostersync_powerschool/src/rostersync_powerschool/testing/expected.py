@@ -7,6 +7,7 @@ connector yields differ from the district's in documented ways only:
 - a section has one term: a class taught over several terms is in their parent
   (year-long) term;
 - staff have no preferred name (PowerSchool's staff resource has none);
+- subjects are those of the school's courses (a subject no course uses is not seen);
 - a lead teacher's enrolment id is the co-teacher PowerQuery row's id (the district's
   enrolment id, as the fake serves it).
 
@@ -72,7 +73,8 @@ def expected_records(roster: SchoolRoster, *, valid_only: bool = True) -> list[R
     records: list[Record] = [
         Grade(str(level), grade_name(level)) for level in range(levels[0], levels[-1] + 1)
     ] if levels else []
-    records.extend(roster.subjects)
+    used = {s for c in roster.courses for s in c.subject_ids}
+    records.extend(s for s in roster.subjects if s.sis_id in used)
     records.extend(roster.sessions)
     records.extend(
         attrs.evolve(c, grade_ids=_grades(c.grade_ids)) for c in roster.courses

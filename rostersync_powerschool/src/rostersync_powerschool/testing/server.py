@@ -22,6 +22,9 @@ an older server) and the co-teacher PowerQuery ``POST /ws/schema/query/{name}``.
 from __future__ import annotations
 
 import math
+import re
+import threading
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -78,6 +81,12 @@ class FakePowerSchool(FakeSisServer):
         self.client_secret = client_secret
         self.max_page_size = max_page_size
         self.contacts_api = contacts_api
+        self._flight_lock = threading.Lock()
+        self.in_flight = 0
+        #: The most requests the server was answering at once (routes only, not faults).
+        self.max_in_flight = 0
+        #: ``(path regex, seconds)``: matching routes take this long (counted in flight).
+        self.slow_routes: tuple[str, float] | None = None
         self.data: PowerSchoolData = render_district(
             district,
             pre_registered_every=pre_registered_every,
@@ -121,6 +130,18 @@ class FakePowerSchool(FakeSisServer):
         """A connection config for this server (overrides win)."""
         return {"base_url": self.url, "client_id": self.client_id,
                 "client_secret": self.client_secret, **overrides}
+
+    def dispatch(self, request: FakeRequest) -> FakeResponse:
+        with self._flight_lock:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            if self.slow_routes and re.search(self.slow_routes[0], request.path):
+                time.sleep(self.slow_routes[1])
+            return super().dispatch(request)
+        finally:
+            with self._flight_lock:
+                self.in_flight -= 1
 
     def unauthorized(self, request: FakeRequest) -> FakeResponse:
         return FakeResponse.json(
