@@ -176,7 +176,7 @@ def _resolve(change: Change, created: Mapping[tuple[RecordKind, str], str]) -> C
             )
         replaced[ref] = pid
     after: Any = change.after
-    return attrs.evolve(change, after=attrs.evolve(after, **replaced))
+    return change._replace(after=attrs.evolve(after, **replaced))
 
 
 def _platform_change(job_id: int, change: Change, key_suffix: str = "") -> PlatformChange:

@@ -20,7 +20,7 @@ import json
 import operator
 import typing
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import attrs
 
@@ -76,6 +76,8 @@ KIND_LABELS: dict[RecordKind, str] = {
     RecordKind.FAMILY_LINK: "family_links",
 }
 KIND_BY_LABEL: dict[str, RecordKind] = {label: kind for kind, label in KIND_LABELS.items()}
+#: Labels by the kind's plain value (a str key hashes in C; an enum key in Python).
+_LABELS: dict[str, str] = {kind.value: label for kind, label in KIND_LABELS.items()}
 
 _VALUE_TYPES: dict[str, type] = {
     cls.__name__: cls for cls in (SchoolClass, Person, Enrolment, FamilyLink)
@@ -179,9 +181,8 @@ def decode_values(text: str | None) -> PlatformValues | None:
 # -- changes -------------------------------------------------------------------------------
 
 
-@attrs.frozen
-class Change:
-    """One change of a sync request.
+class Change(NamedTuple):
+    """One change of a sync request (a named tuple: requests hold a million of them).
 
     - ``seq``: its position in the request (changes apply in this order, kind by kind).
     - ``sis_id``: the SIS key of the record (``class|person`` for an enrolment,
@@ -264,15 +265,16 @@ class ChangeSet:
         refs: tuple[str, ...] = (),
     ) -> None:
         """Append one change (its ``seq`` is its position) and count it."""
-        seq = len(self.changes)
         self.changes.append(
-            Change(seq, kind, action, sis_id, platform_id, before, after, fields, refs)
+            Change(
+                len(self.changes), kind, action, sis_id, platform_id, before, after, fields, refs
+            )
         )
-        self.counts[KIND_LABELS[kind]][action.value] += 1
+        self.counts[_LABELS[kind._value_]][action._value_] += 1
 
     def count(self, kind: RecordKind, outcome: str, n: int = 1) -> None:
         """Count ``n`` records of ``kind`` with a non-change outcome (unchanged, skipped)."""
-        self.counts[KIND_LABELS[kind]][outcome] += n
+        self.counts[_LABELS[kind._value_]][outcome] += n
 
     def of_kind(self, kind: RecordKind) -> Iterator[Change]:
         return (c for c in self.changes if c.kind is kind)

@@ -445,8 +445,8 @@ def save_request(
         (
             job.id,
             c.seq,
-            c.kind.value,
-            c.action.value,
+            c.kind._value_,
+            c.action._value_,
             c.sis_id,
             c.platform_id,
             ",".join(c.fields),
