@@ -75,13 +75,15 @@ def schedule_group() -> None:
 @click.option("--tz", "tz", metavar="Area/City", help="The school's IANA time zone.")
 @click.option("--admin", "admins", multiple=True, metavar="EMAIL",
               help="A sync administrator to e-mail (repeat; replaces the list).")
+@click.option("--no-admins", is_flag=True, help="E-mail nobody (forget the administrators).")
 @json_option
 @pass_app
 def enable_cmd(app: AppContext, school: str, at: str | None, tz: str | None,
-               admins: tuple[str, ...], as_json: bool) -> None:
-    """Turn on SCHOOL's daily sync (time and zone kept from before when left out)."""
+               admins: tuple[str, ...], no_admins: bool, as_json: bool) -> None:
+    """Turn on SCHOOL's daily sync (time, zone and admins kept from before when left out)."""
+    chosen: tuple[str, ...] | None = () if no_admins else (admins or None)
     with _store(app) as store:
-        found = enable_schedule(store, school, at=at, timezone=tz, admins=admins or None)
+        found = enable_schedule(store, school, at=at, timezone=tz, admins=chosen)
     if as_json:
         emit_json(found.to_json())
         return
