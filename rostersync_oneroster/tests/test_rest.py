@@ -233,3 +233,19 @@ def test_a_wrong_token_endpoint_is_a_config_error_naming_it(
     with pytest.raises(ConfigError) as caught:
         connector.rostersync_authenticate(server12.config(oauth_url=server12.url + "/no/token"))
     assert caught.value.field == "oauth_url"
+
+
+def test_a_server_that_refuses_the_delta_filter_is_read_in_full(
+    connector: OneRosterConnector, district: District, school_id: str
+) -> None:
+    import datetime as dt
+
+    from rostersync_core.model import Person, RecordKind
+
+    with FakeOneRosterServer(district, supports_filter=False) as sis:
+        session = connector.rostersync_authenticate(sis.config())
+        since = dt.datetime(2026, 8, 15, tzinfo=dt.UTC)
+        fetched = fetch_school(connector, session, school_id, since=since)
+    assert fetched.of(Person) == set(district.school(school_id).people)
+    assert RecordKind.STUDENT not in fetched.context.delta_kinds
+    assert RecordKind.ENROLMENT not in fetched.context.delta_kinds

@@ -12,6 +12,7 @@ the cursor; ``tobedeleted`` rows are reported with ``context.report_removed``.
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Iterator
 from typing import Any
@@ -61,6 +62,18 @@ class _Classes:
     grades: list[Grade]
 
 
+@attrs.frozen
+class _FamilyCandidate:
+    """A family member read before we know whether they belong to the school."""
+
+    sis_id: str
+    person: Person | None
+    problem: str
+    role: str
+    agents: tuple[str, ...]
+    in_school: bool
+
+
 @attrs.define
 class _People:
     people: list[Person]
@@ -95,6 +108,16 @@ class SchoolFeed:
                 continue
             yield row
 
+    def _read(
+        self, collection: str, context: FetchContext, kind: RecordKind
+    ) -> tuple[bool, Iterator[dict[str, Any]]]:
+        """(is it a delta, the rows). Decided after the first row: a REST server that
+        refuses the delta filter is read in full instead."""
+        rows = self._rows(collection, context, kind)
+        first = next(rows, None)
+        delta = self.source.is_delta(collection, self.since)
+        return delta, itertools.chain(() if first is None else (first,), rows)
+
     # -- classes, courses, terms, grades, subjects -----------------------------------------
 
     def classes(self, context: FetchContext) -> _Classes:
@@ -104,11 +127,11 @@ class SchoolFeed:
         return self._classes
 
     def _read_classes(self, context: FetchContext) -> _Classes:
-        delta = self.source.is_delta("classes", self.since)
+        delta, rows = self._read("classes", context, RecordKind.CLASS)
         classes: list[SchoolClass] = []
         subject_codes: dict[str, str] = {}
         grade_codes: set[str] = set()
-        for row in self._rows("classes", context, RecordKind.CLASS):
+        for row in rows:
             if n.ref_id(row.get("school")) != self.school_id:
                 continue
             if n.is_removed(row):
@@ -183,13 +206,14 @@ class SchoolFeed:
         return self._people
 
     def _read_people(self, context: FetchContext) -> _People:
-        delta = self.source.is_delta("users", self.since)
+        delta, rows = self._read("users", context, RecordKind.STUDENT)
         here = {self.school_id}
         students: list[Person] = []
         staff: list[Person] = []
-        family_rows: list[tuple[dict[str, Any], str]] = []
+        # Family members are kept compact until we know whom they belong to.
+        family_rows: list[_FamilyCandidate] = []
         student_agents: dict[str, tuple[str, ...]] = {}
-        for row in self._rows("users", context, RecordKind.STUDENT):
+        for row in rows:
             sis_id = n.text(row.get("sourcedId"))
             roles_here = n.roles_at(row, here)
             all_roles = n.roles_at(row)
@@ -209,7 +233,17 @@ class SchoolFeed:
                     staff.append(person)
             family_role = next((r for r in all_roles if r in n.FAMILY_ROLES), "")
             if family_role:
-                family_rows.append((row, family_role))
+                scratch = FetchContext(sis_school_id=self.school_id)
+                family_rows.append(
+                    _FamilyCandidate(
+                        sis_id,
+                        n.person_from(row, PersonKind.FAMILY, (), scratch),
+                        scratch.invalid[0].reason if scratch.invalid else "",
+                        family_role,
+                        n.ref_ids(row.get("agents")),
+                        self.school_id in n.user_orgs(row),
+                    )
+                )
         students.sort(key=lambda p: p.sis_id)
         staff.sort(key=lambda p: p.sis_id)
         if self.limit is not None:
@@ -220,19 +254,19 @@ class SchoolFeed:
         family: list[Person] = []
         relationship: dict[str, str] = {}
         family_agents: dict[str, tuple[str, ...]] = {}
-        for row, role in family_rows:
-            sis_id = n.text(row.get("sourcedId"))
-            agents = n.ref_ids(row.get("agents"))
-            belongs = sis_id in linked_family or bool(student_ids & set(agents))
+        for candidate in family_rows:
+            sis_id = candidate.sis_id
+            belongs = sis_id in linked_family or bool(student_ids & set(candidate.agents))
             if self.limit is None:
-                belongs = belongs or self.school_id in n.user_orgs(row)
+                belongs = belongs or candidate.in_school
             if not belongs:
                 continue
-            person = n.person_from(row, PersonKind.FAMILY, (), context)
-            if person is not None:
-                family.append(person)
-                relationship[sis_id] = role
-                family_agents[sis_id] = agents
+            if candidate.person is None:
+                context.report_invalid(RecordKind.FAMILY, sis_id, candidate.problem)
+                continue
+            family.append(candidate.person)
+            relationship[sis_id] = candidate.role
+            family_agents[sis_id] = candidate.agents
         family.sort(key=lambda p: p.sis_id)
         if self.limit is not None:
             family = family[: self.limit]
@@ -281,11 +315,11 @@ class SchoolFeed:
     def enrolments(self, context: FetchContext) -> Iterator[Enrolment]:
         classes = {c.sis_id for c in self.classes(context).classes}
         people = self.people(context)
-        delta = self.source.is_delta("enrollments", self.since)
+        delta, rows = self._read("enrollments", context, RecordKind.ENROLMENT)
         users_delta = self.source.is_delta("users", self.since)
         classes_delta = self.source.is_delta("classes", self.since)
         seen: set[str] = set()
-        for row in self._rows("enrollments", context, RecordKind.ENROLMENT):
+        for row in rows:
             class_id = n.ref_id(row.get("class"))
             if n.ref_id(row.get("school")) != self.school_id and class_id not in classes:
                 continue

@@ -8,7 +8,13 @@ from collections.abc import Iterator
 from typing import Any
 
 from rostersync_core.errors import InvalidSisDataError, UnknownSchoolError
-from rostersync_core.http import SisClient, SisNotFoundError, iter_offset_pages, segment
+from rostersync_core.http import (
+    SisClient,
+    SisNotFoundError,
+    SisRequestRejectedError,
+    iter_offset_pages,
+    segment,
+)
 
 __all__ = ["DELTA_COLLECTIONS", "RestSource", "delta_filter"]
 
@@ -38,6 +44,7 @@ class RestSource:
         self.version = version
         self.page_size = page_size
         self.description = f"OneRoster {version} REST at {client.host}"
+        self._filter_refused: set[str] = set()
 
     def _pages(
         self, path: str, key: str, *, filter_: str | None = None, limit: int | None = None
@@ -84,7 +91,29 @@ class RestSource:
             )
 
     def is_delta(self, collection: str, since: dt.datetime | None) -> bool:
-        return since is not None and collection in DELTA_COLLECTIONS
+        return (
+            since is not None
+            and collection in DELTA_COLLECTIONS
+            and collection not in self._filter_refused
+        )
+
+    def _delta_or_full(self, path: str, key: str, filter_: str) -> Iterator[dict[str, Any]]:
+        rows = self._pages(path, key, filter_=filter_)
+        try:
+            first = next(rows, None)
+        except SisRequestRejectedError as exc:
+            log.warning(
+                "%s refused the delta filter on /%s (%s): reading it in full",
+                self.description,
+                path,
+                exc.status,
+            )
+            self._filter_refused.add(key)
+            yield from self._pages(path, key)
+            return
+        if first is not None:
+            yield first
+            yield from rows
 
     def records(
         self, collection: str, *, school_id: str, since: dt.datetime | None
@@ -92,8 +121,9 @@ class RestSource:
         path = collection
         if collection in _SCHOOL_SCOPED:
             path = f"schools/{segment(school_id)}/{collection}"
-        filter_ = delta_filter(since) if since and self.is_delta(collection, since) else None
-        return self._pages(path, collection, filter_=filter_)
+        if since is not None and self.is_delta(collection, since):
+            return self._delta_or_full(path, collection, delta_filter(since))
+        return self._pages(path, collection)
 
     def close(self) -> None:
         self.client.close()

@@ -15,7 +15,8 @@ Serves orgs, schools, academicSessions, terms, courses, classes, users, students
 teachers, enrollments, each also by id and per school (``/schools/{id}/classes`` ...), with
 ``limit``/``offset``/``sort``/``orderBy``/``filter``. Real servers' quirks are options:
 ``count_header`` (``"X-Total-Count"``, ``"x-total-count"`` or None), ``link_header``,
-``limit_cap`` (the server silently caps ``limit``). Faults (429, 500, slow pages, truncated
+``limit_cap`` (the server silently caps ``limit``), ``supports_filter`` (False: any
+``filter`` is refused with a 400, as some 1.1 servers do). Faults (429, 500, slow pages, truncated
 bodies, dropped connections) come from :class:`~rostersync_core.testing.fake_sis.FakeSisServer`.
 """
 
@@ -39,7 +40,6 @@ from rostersync_oneroster.config import BASE_PATHS, DEFAULT_SCOPES
 from rostersync_oneroster.testing.shapes import (
     OneRosterDataset,
     dataset_from_district,
-    iter_school_records,
     user_roles,
 )
 
@@ -143,6 +143,7 @@ class FakeOneRosterServer(FakeSisServer):
         count_header: str | None = "X-Total-Count",
         link_header: bool = True,
         limit_cap: int | None = None,
+        supports_filter: bool = True,
         token_lifetime: float = 3600.0,
         client_id: str = FAKE_CLIENT_ID,
         client_secret: str = FAKE_CLIENT_SECRET,
@@ -154,6 +155,7 @@ class FakeOneRosterServer(FakeSisServer):
         self.count_header = count_header
         self.link_header = link_header
         self.limit_cap = limit_cap
+        self.supports_filter = supports_filter
         self.client_id = client_id
         self.client_secret = client_secret
         self.dataset = (
@@ -253,6 +255,8 @@ class FakeOneRosterServer(FakeSisServer):
 
     def _page(self, request: FakeRequest, records: list[dict[str, Any]], key: str) -> FakeResponse:
         filter_ = request.arg("filter")
+        if filter_ and not self.supports_filter:
+            return imsx_error(400, "invalid_filter_field", "filtering is not supported")
         if filter_:
             clauses = re.split(r"\s+(AND|OR)\s+", filter_)
             parsed = [_CLAUSE.match(c) for c in clauses[::2]]
@@ -269,7 +273,7 @@ class FakeOneRosterServer(FakeSisServer):
                     kept.append(record)
             records = kept
         sort = request.arg("sort")
-        if sort:
+        if sort and not (sort == "sourcedId" and request.arg("orderBy", "asc") == "asc"):
             records = sorted(
                 records,
                 key=lambda r: str(r.get(sort, "")),
@@ -311,7 +315,7 @@ class FakeOneRosterServer(FakeSisServer):
         if org is None or org.get("type") != "school":
             return imsx_error(404, "unknownobject", "no such school")
         collection, key, keep = _VIEWS[view]
-        records = list(iter_school_records(self.dataset, collection, school))
+        records = self.dataset.school_records(collection, school)
         if keep is not None:
             records = [r for r in records if keep(r)]
         return self._page(request, records, key)

@@ -74,11 +74,32 @@ class OneRosterDataset:
 
     version: str
     collections: dict[str, dict[str, dict[str, Any]]]
+    _sorted: dict[str, list[dict[str, Any]]] = attrs.field(factory=dict, repr=False, eq=False)
+    _by_school: dict[tuple[str, str], list[dict[str, Any]]] = attrs.field(
+        factory=dict, repr=False, eq=False
+    )
 
     def records(self, collection: str) -> list[dict[str, Any]]:
-        """The records of ``collection``, sorted by ``sourcedId``."""
-        items = self.collections[collection]
-        return [items[k] for k in sorted(items)]
+        """The records of ``collection``, sorted by ``sourcedId`` (cached: a dataset is
+        not changed in place once served; :meth:`evolve` makes a new one)."""
+        cached = self._sorted.get(collection)
+        if cached is None:
+            items = self.collections[collection]
+            cached = self._sorted[collection] = [items[k] for k in sorted(items)]
+        return cached
+
+    def school_records(self, collection: str, school_id: str) -> list[dict[str, Any]]:
+        """The records of ``collection`` that belong to ``school_id`` (cached)."""
+        key = (collection, school_id)
+        cached = self._by_school.get(key)
+        if cached is None:
+            cached = self._by_school[key] = list(iter_school_records(self, collection, school_id))
+        return cached
+
+    def forget(self) -> None:
+        """Drop the caches after changing records in place (tests do)."""
+        self._sorted.clear()
+        self._by_school.clear()
 
     def school_ids(self) -> list[str]:
         return sorted(k for k, v in self.collections["orgs"].items() if v["type"] == "school")
