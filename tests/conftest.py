@@ -1,7 +1,8 @@
 """Shared database fixtures for every core test.
 
-- ``store_url``: parametrised over SQLite (a file in ``tmp_path``) and PostgreSQL (a fresh,
-  uniquely named database created for the test and dropped afterwards).
+- ``store_url``: parametrised over SQLite (a file in ``tmp_path``) and PostgreSQL (a fresh
+  schema for the test, dropped afterwards, in a uniquely named database created for the
+  test session: ``rs_<pid>_<random>``, dropped at the end).
 - ``sqlite_url`` / ``pg_url``: one backend only.
 - ``store``: a :class:`~rostersync_core.store.StateStore` opened on ``store_url``.
 - ``platform``: a :class:`~rostersync_core.platform.reference.ReferencePlatform` on the
@@ -96,15 +97,48 @@ def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'state.db'}"
 
 
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A fresh PostgreSQL database for this test, dropped afterwards."""
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    """One fresh PostgreSQL database for this test session (dropped at the end).
+
+    Each test gets its own schema in it (see ``pg_url``): creating and dropping a schema
+    is cheap, while every DROP DATABASE forces a server checkpoint that slows everyone.
+    """
     _require_pg()
     url = create_pg_database()
     try:
         yield url
     finally:
         drop_pg_database(url)
+
+
+@pytest.fixture
+def pg_url(pg_database: str) -> Iterator[str]:
+    """A fresh, empty PostgreSQL schema for this test, as a database URL.
+
+    The URL selects the schema through ``search_path`` (``?options=-csearch_path=...``),
+    so every table, the Alembic version table included, lives in it; it is dropped after
+    the test.
+    """
+    import sqlalchemy as sa
+
+    schema = f"t_{secrets.token_hex(6)}"
+    admin = sa.create_engine(pg_database, isolation_level="AUTOCOMMIT", poolclass=sa.NullPool)
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+        yield f"{pg_database}?options=-csearch_path%3D{schema}"
+        with admin.connect() as conn:
+            conn.execute(
+                sa.text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                    "AND state = 'idle in transaction'"
+                )
+            )
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+    finally:
+        admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"], ids=["sqlite", "postgresql"])

@@ -48,7 +48,7 @@ from rostersync_core.platform.reference_rows import (
     row_values,
 )
 from rostersync_core.store import tables as t
-from rostersync_core.store.sql import chunked, upsert
+from rostersync_core.store.sql import chunked, executemany, upsert
 
 __all__ = ["ReferencePlatform", "ReferencePlatformError"]
 
@@ -176,10 +176,14 @@ class ReferencePlatform:
                 todo.append((change, pid))
             for run in _runs(todo):
                 _apply_run(conn, school_id, run)
-            upsert(conn, t.ref_applied_changes,
-                   [{"change_key": c.key, "school_id": school_id, "platform_id": pid}
-                    for c, pid in todo],
-                   keys=("change_key",), update=())
+            executemany(
+                conn,
+                sa.insert(t.ref_applied_changes).values(
+                    change_key=sa.bindparam("k"), school_id=sa.bindparam("s"),
+                    platform_id=sa.bindparam("p"),
+                ),
+                [{"k": c.key, "s": school_id, "p": pid} for c, pid in todo],
+            )
         return ids
 
 
@@ -222,15 +226,16 @@ def _apply_run(conn: sa.Connection, school_id: str, run: list[tuple[PlatformChan
             row = column_values(kind, values)
             row.update(id=pid, school_id=school_id, archived=False)
             rows.append(row)
-        conn.execute(table.insert(), rows)
+        columns = list(rows[0])
+        executemany(conn, sa.insert(table).values({c: sa.bindparam(c) for c in columns}), rows)
         return
     fields = first.fields if action in (ChangeAction.UPDATE, ChangeAction.RESTORE) else ()
     columns = _columns_for(kind, fields, first.key)
     sets: dict[str, Any] = {col: sa.bindparam(f"v_{col}") for col in columns}
     if action is ChangeAction.ARCHIVE:
-        sets["archived"] = True
+        sets["archived"] = sa.true()
     elif action is ChangeAction.RESTORE:
-        sets["archived"] = False
+        sets["archived"] = sa.false()
     if not sets:
         sets = {"id": sa.bindparam("b_id")}  # an UPDATE with no fields: a no-op write
     params = []
@@ -245,8 +250,8 @@ def _apply_run(conn: sa.Connection, school_id: str, run: list[tuple[PlatformChan
         .where(table.c.id == sa.bindparam("b_id"), table.c.school_id == sa.bindparam("b_school"))
         .values(**sets)
     )
-    result = conn.execute(stmt, params)
-    if result.rowcount not in (-1, len(params)):
+    rowcount = executemany(conn, stmt, params)
+    if rowcount not in (-1, len(params)):
         missing = _first_missing(conn, table, school_id, [pid for _, pid in run])
         raise ReferencePlatformError(
             f"{action} of {kind} {missing!r}: no such record in school {school_id!r}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import operator
 from typing import Any
 
 import sqlalchemy as sa
@@ -94,17 +95,32 @@ _EXPECTED: dict[RecordKind, type] = {
 }
 
 
+_ENUM_COLUMNS = frozenset({"class_type", "role"})
+
+
+def _plan(kind: RecordKind) -> tuple[Any, tuple[tuple[str, int], ...]]:
+    """(getter of every attribute at once, (column, conversion) per attribute)."""
+    attrs_ = tuple(COLUMNS[kind])
+    columns = tuple(
+        (col, 1 if col in _JSON_COLUMNS else 2 if col in _ENUM_COLUMNS else 0)
+        for col in COLUMNS[kind].values()
+    )
+    return operator.attrgetter(*attrs_), columns
+
+
+_PLANS = {kind: _plan(kind) for kind in COLUMNS}
+
+
 def column_values(kind: RecordKind, values: PlatformValues) -> dict[str, Any]:
     """Every writable column of a ``kind`` record, from its values (platform space)."""
-    expected = _EXPECTED[kind]
-    if type(values) is not expected:
+    if type(values) is not _EXPECTED[kind]:
         raise ReferencePlatformError(f"a {kind} change carries a {type(values).__name__}")
+    getter, columns = _PLANS[kind]
     row: dict[str, Any] = {}
-    for attr, column in COLUMNS[kind].items():
-        value = getattr(values, attr)
-        if column in _JSON_COLUMNS:
+    for (column, conversion), value in zip(columns, getter(values), strict=True):
+        if conversion == 1:
             value = json.dumps(list(value))
-        elif hasattr(value, "value") and isinstance(value.value, str):  # enums
+        elif conversion == 2:
             value = value.value
         row[column] = value
     if kind in PERSON_KIND:

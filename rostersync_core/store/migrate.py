@@ -6,11 +6,13 @@ Migrations are Alembic revisions shipped inside the package (``migrations/versio
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
-from alembic import command
 from alembic.config import Config
+from alembic.runtime.environment import EnvironmentContext
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
@@ -40,14 +42,20 @@ def alembic_config(connection: sa.Connection | None = None) -> Config:
     return config
 
 
+@functools.cache
+def _script() -> ScriptDirectory:
+    """The packaged revisions, read once per process."""
+    return ScriptDirectory.from_config(alembic_config())
+
+
 def head_revisions() -> frozenset[str]:
     """The newest revisions this code knows."""
-    return frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())
+    return frozenset(_script().get_heads())
 
 
+@functools.cache
 def _known_revisions() -> frozenset[str]:
-    script = ScriptDirectory.from_config(alembic_config())
-    return frozenset(rev.revision for rev in script.walk_revisions())
+    return frozenset(rev.revision for rev in _script().walk_revisions())
 
 
 def current_revisions(connection: sa.Connection) -> frozenset[str]:
@@ -76,4 +84,18 @@ def upgrade(engine: sa.Engine, *, target: str = "head") -> None:
             )
         if target == "head" and current == head_revisions():
             return
-        command.upgrade(alembic_config(conn), target)
+        _run_upgrade(conn, target)
+
+
+def _run_upgrade(conn: sa.Connection, target: str) -> None:
+    """``alembic upgrade target`` on ``conn``, with the revisions read once per process."""
+    script = _script()
+
+    def steps(revision: Any, _context: Any) -> Any:
+        return script._upgrade_revs(target, revision)
+
+    with EnvironmentContext(
+        alembic_config(conn), script, fn=steps, as_sql=False, starting_rev=None,
+        destination_rev=target,
+    ):
+        script.run_env()

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-__all__ = ["as_utc", "chunked", "now", "upsert"]
+__all__ = ["as_utc", "chunked", "executemany", "now", "upsert"]
 
 T = TypeVar("T")
 
@@ -62,3 +62,25 @@ def upsert(
         stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
     for batch in chunked(rows):
         conn.execute(stmt, batch)
+
+
+def executemany(
+    conn: sa.Connection, stmt: sa.Insert | sa.Update, rows: Sequence[Mapping[str, Any]]
+) -> int:
+    """Run ``stmt`` once per row through the DB-API ``executemany``; return rows affected.
+
+    For bulk writes: the statement is compiled once and the rows go to the driver as they
+    are, skipping SQLAlchemy's per-row parameter processing. Values must already be what
+    the driver takes (str, int, bool, date, None). ``stmt``'s parameters must be
+    ``bindparam``s named like the row keys.
+    """
+    if not rows:
+        return 0
+    compiled = stmt.compile(dialect=conn.dialect)
+    if compiled.positional:
+        names = compiled.positiontup or []
+        params: Any = [tuple(row[name] for name in names) for row in rows]
+    else:
+        params = [dict(row) for row in rows]
+    result = conn.exec_driver_sql(str(compiled), params)
+    return int(result.rowcount)
