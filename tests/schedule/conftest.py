@@ -25,6 +25,9 @@ from rostersync_core.testing.memory import MEMORY_TOKEN, MemoryConnector
 SCHOOL = "maple"
 ADMINS = ("head@maple.example", "office@maple.example")
 
+#: For tests of validation and wiring that do not depend on the database: SQLite only.
+sqlite_only = pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
+
 #: Monday 2 March 2026, 12:00 UTC: a week before the US clocks go forward.
 START = dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.UTC)
 

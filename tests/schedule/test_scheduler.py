@@ -21,7 +21,7 @@ from rostersync_core.schedule import (
 from rostersync_core.sync import get_job, list_jobs, set_settings
 from rostersync_core.sync.lock import SchoolLock
 from rostersync_core.testing.memory import MemoryConnector
-from tests.schedule.conftest import ADMINS
+from tests.schedule.conftest import ADMINS, sqlite_only
 
 UTC = dt.UTC
 
@@ -161,6 +161,7 @@ def test_a_school_whose_sync_is_already_running_is_logged_as_such_and_not_run_tw
     assert list_scheduled_runs(store, school)[0].outcome is RunOutcome.ALREADY_RUNNING
 
 
+@sqlite_only
 def test_stopping_lets_the_sync_in_progress_finish_then_returns(
     store: Any, host: Any, platform: Any, clock: FakeClock, school: str
 ) -> None:

@@ -21,7 +21,7 @@ from rostersync_core.schedule import (
 )
 from rostersync_core.store import StateStore, metadata
 from rostersync_core.store.schedule_tables import SCHEDULE_TABLES
-from tests.schedule.conftest import ADMINS, START
+from tests.schedule.conftest import ADMINS, START, sqlite_only
 
 UTC = dt.UTC
 
@@ -52,11 +52,13 @@ def test_enabling_stores_the_time_zone_admins_and_the_next_run(store: Any, schoo
     assert sync_admins(store, school) == ADMINS
 
 
+@sqlite_only
 def test_a_school_that_is_not_set_up_cannot_be_scheduled(store: Any) -> None:
     with pytest.raises(UnknownSchoolError, match="not set up"):
         enable_schedule(store, "nowhere", at="06:00", timezone="UTC", now=START)
 
 
+@sqlite_only
 def test_the_first_enable_needs_a_time_and_a_zone(store: Any, school: str) -> None:
     with pytest.raises(ConfigError) as info:
         enable_schedule(store, school, timezone="UTC", now=START)
@@ -66,6 +68,7 @@ def test_the_first_enable_needs_a_time_and_a_zone(store: Any, school: str) -> No
     assert info.value.field == "tz"
 
 
+@sqlite_only
 def test_a_malformed_admin_address_is_refused(store: Any, school: str) -> None:
     with pytest.raises(ConfigError, match="not an e-mail address") as info:
         enable_schedule(store, school, at="06:00", timezone="UTC", admins=["head at school"],
@@ -89,6 +92,7 @@ def test_disabling_keeps_time_and_admins_and_re_enabling_reuses_them(
     )
 
 
+@sqlite_only
 def test_disabling_a_school_without_a_schedule_says_so(store: Any, school: str) -> None:
     with pytest.raises(UnknownSchoolError, match="no daily sync"):
         disable_schedule(store, school)
@@ -132,3 +136,21 @@ def test_a_disabled_schedule_is_never_due(store: Any, school: str) -> None:
     assert claim_due_runs(store, now=START + dt.timedelta(days=3)) == []
     assert list_schedules(store, enabled_only=True) == []
     assert [s.school_id for s in list_schedules(store)] == [school]
+
+
+def test_a_database_of_the_previous_revision_gains_the_schedule_tables(
+    sqlite_url: str, secret_key: str
+) -> None:
+    from alembic import command
+
+    from rostersync_core.store import create_state_engine
+    from rostersync_core.store.migrate import alembic_config
+
+    engine = create_state_engine(sqlite_url)
+    with engine.begin() as conn:
+        command.upgrade(alembic_config(conn), "0002_sync")
+        assert "sync_schedules" not in sa.inspect(conn).get_table_names()
+    engine.dispose()
+
+    with StateStore.open(sqlite_url) as store, store.engine.connect() as conn:
+        assert set(SCHEDULE_TABLES) <= set(sa.inspect(conn).get_table_names())
