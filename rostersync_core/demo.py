@@ -41,7 +41,7 @@ from rostersync_core.sync import (
     iter_changes,
     run_sync,
 )
-from rostersync_core.sync.review import NameIndex, counts_line, describe_change
+from rostersync_core.sync.review import NameIndex, counts_line, summarise
 from rostersync_core.testing.memory import MEMORY_TOKEN, MemoryConnector
 
 __all__ = ["SAMPLE_DIR", "DemoResult", "run_demo", "sample_snapshots"]
@@ -153,6 +153,10 @@ def run_demo(
     out = out or Console()
     home = home or Path(tempfile.mkdtemp(prefix="rostersync-demo-"))
     home.mkdir(parents=True, exist_ok=True)
+    # A demo always starts afresh: forget what an earlier demo left in this folder.
+    for leftover in home.glob("demo.db*"):
+        leftover.unlink()
+    shutil.rmtree(home / "sis", ignore_errors=True)
     url = f"sqlite:///{home / 'demo.db'}"
     with _demo_home(home):
         store = StateStore.open(url)
@@ -202,12 +206,15 @@ def _cycle(
     )
 
     _step(out, 2, "Map grades and subjects")
+    targets = {g.id: g.name for g in platform.list_grades()}
+    targets.update({s.id: s.name for s in platform.list_subjects()})
     for kind, label in ((RecordKind.GRADE, "grades"), (RecordKind.SUBJECT, "subjects")):
         report = fetch_values(store, sis.host, SCHOOL_ID, kind)
         accepted = accept_suggestions(store, platform, SCHOOL_ID, kind)
+        examples = ", ".join(f"{k} -> {targets.get(v, v)}" for k, v in list(accepted.items())[:4])
         out.print(
-            f"The SIS has {len(report.new)} {label}; accepted {len(accepted)} "
-            f"suggestions, e.g. " + ", ".join(f"{k} -> {v}" for k, v in list(accepted.items())[:4]),
+            f"The SIS has {len(report.new)} {label}; accepted {len(accepted)} suggestions, "
+            f"e.g. {examples}",
             highlight=False,
         )
 
@@ -256,15 +263,15 @@ def _review(
         table.add_row(label, counts_line(counts))
     out.print(table)
     for kind, label in KIND_LABELS.items():
-        of_kind = [c for c in changes if c.kind is kind]
-        shown = of_kind[:per_kind] if per_kind else of_kind
+        lines = summarise((c for c in changes if c.kind is kind), names)
+        shown = lines[:per_kind] if per_kind else lines
         if not shown:
             continue
         out.print(f"[bold]{label}[/]")
-        for change in shown:
-            out.print(f"  - {describe_change(change, names)}", highlight=False)
-        if len(of_kind) > len(shown):
-            out.print(f"  ... and {len(of_kind) - len(shown)} more", highlight=False)
+        for line in shown:
+            out.print(f"  - {line}", highlight=False)
+        if len(lines) > len(shown):
+            out.print(f"  ... and {len(lines) - len(shown)} more", highlight=False)
     for row in request.invalid:
         out.print(f"  invalid SIS row {row.sis_id}: {row.reason}", highlight=False)
 

@@ -14,7 +14,14 @@ from rostersync_core.platform.protocol import Platform, PlatformValues
 from rostersync_core.sync.changes import Change, SyncAction
 from rostersync_core.sync.diff import ENTITY_KINDS
 
-__all__ = ["NameIndex", "change_to_json", "describe_change", "label_of"]
+__all__ = [
+    "NameIndex",
+    "change_to_json",
+    "counts_line",
+    "describe_change",
+    "label_of",
+    "summarise",
+]
 
 _VERBS = {
     SyncAction.CREATE: "new",
@@ -86,12 +93,45 @@ def describe_change(change: Change, names: NameIndex | None = None) -> str:
         }.get(change.action, f"{verb} family link of {who} and {child}")
     else:
         text = f"{verb} {label_of(values) or change.sis_id} (SIS {change.sis_id})"
+        if change.action is SyncAction.ARCHIVE:
+            text += ": no longer in the SIS"
         if change.action is SyncAction.LINK:
             text = f"link SIS {change.sis_id} to existing {label_of(values)} ({change.platform_id})"
     diffs = [f"{f}: {_fmt(b)} -> {_fmt(a)}" for f, b, a in change.field_diffs()]
     if diffs and change.action in (SyncAction.UPDATE, SyncAction.RESTORE):
         text += ": " + "; ".join(diffs)
     return text
+
+
+def summarise(changes: Iterable[Change], names: NameIndex | None = None) -> list[str]:
+    """Lines for people: one per change, except a person's enrolments with the same action
+    and role, which share one line ("enrol Ava Khan (student) in 8 classes: ...")."""
+    name = names or NameIndex()
+    lines: list[str] = []
+    groups: dict[tuple[SyncAction, str, str], list[str]] = {}
+    for change in changes:
+        values = change.after or change.before
+        if isinstance(values, Enrolment) and change.action is not SyncAction.UPDATE:
+            key = (change.action, values.person_sis_id, str(values.role))
+            if key not in groups:
+                groups[key] = []
+                lines.append("")  # placeholder, filled below
+                groups[key].append(str(len(lines) - 1))
+            groups[key].append(name(values.class_sis_id))
+        else:
+            lines.append(describe_change(change, name))
+    verbs = {
+        SyncAction.CREATE: ("enrol", "in"),
+        SyncAction.ARCHIVE: ("remove", "from"),
+        SyncAction.RESTORE: ("re-enrol", "in"),
+    }
+    for (action, person, role), (slot, *classes) in groups.items():
+        verb, prep = verbs.get(action, (str(action), "in"))
+        where = (
+            classes[0] if len(classes) == 1 else f"{len(classes)} classes: " + ", ".join(classes)
+        )
+        lines[int(slot)] = f"{verb} {name(person)} ({role}) {prep} {where}"
+    return lines
 
 
 def change_to_json(change: Change, names: NameIndex | None = None) -> dict[str, Any]:
