@@ -124,6 +124,8 @@ def run_sync(
     returned.
     """
     report = progress or _Silent()
+    if not store.has_connection(school_id):
+        store.get_connection(school_id)  # raises UnknownSchoolError, naming what to do
 
     def claim(conn: sa.Connection) -> int:
         _refuse_unfinished_apply(store, school_id)

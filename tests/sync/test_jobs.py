@@ -248,3 +248,13 @@ def test_an_apply_the_platform_refuses_fails_and_finishes_when_applied_again(
     done = apply_job(store, host, flaky, job.id, actor="ada", batch_size=50)
     assert done.state is JobState.COMPLETED
     assert len(platform.list_records(school, STUDENT)) == len(roster_of(district).students())
+
+
+def test_a_sync_of_a_school_not_set_up_is_refused_without_a_job(
+    store: Any, platform: Any, host: Any, school: str
+) -> None:
+    from rostersync_core.errors import UnknownSchoolError
+
+    with pytest.raises(UnknownSchoolError, match="not set up"):
+        run_sync(store, host, platform, "nowhere")
+    assert list_jobs(store) == []
