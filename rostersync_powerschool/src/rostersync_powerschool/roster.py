@@ -10,6 +10,7 @@ the hook that yields their kind, never raised, never logged.
 from __future__ import annotations
 
 import itertools
+import logging
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -17,6 +18,7 @@ import attrs
 
 from rostersync_core.errors import ConfigError
 from rostersync_core.fetch import FetchContext
+from rostersync_core.http import SisNotFoundError
 from rostersync_core.model import (
     AcademicSession,
     Course,
@@ -34,6 +36,8 @@ from rostersync_powerschool.api import COTEACHER_QUERY, PowerSchoolApi
 from rostersync_powerschool.shapes import as_mapping, int_or_none, text
 
 __all__ = ["SchoolFeed"]
+
+log = logging.getLogger("rostersync_powerschool")
 
 _STUDENT_EXPANSIONS = "school_enrollment,contact,contact_info"
 
@@ -304,11 +308,16 @@ class SchoolFeed:
     ) -> Iterator[Enrolment]:
         in_school = {c.sis_id for c in sections.classes}
         rows: dict[tuple[str, str], str] = {}
-        for tables in self.api.powerquery(COTEACHER_QUERY):
-            row = as_mapping(tables.get("sectionteacher"))
-            section, teacher = text(row.get("sectionid")), text(row.get("teacherid"))
-            if section in in_school and teacher:
-                rows.setdefault((section, teacher), text(row.get("id")))
+        try:
+            for tables in self.api.powerquery(COTEACHER_QUERY):
+                row = as_mapping(tables.get("sectionteacher"))
+                section, teacher = text(row.get("sectionid")), text(row.get("teacherid"))
+                if section in in_school and teacher:
+                    rows.setdefault((section, teacher), text(row.get("id")))
+        except SisNotFoundError:
+            log.warning("PowerSchool has no co-teacher PowerQuery (%s) for this plugin: only "
+                        "lead teachers are enrolled", COTEACHER_QUERY)
+            rows = {}
         teachers: dict[str, list[str]] = {}
         for (section, teacher) in rows:
             teachers.setdefault(section, []).append(teacher)

@@ -85,6 +85,11 @@ class FakePowerSchool(FakeSisServer):
         self.in_flight = 0
         #: The most requests the server was answering at once (routes only, not faults).
         self.max_in_flight = 0
+        #: Added to every ``/count`` answer (a count that is out of date); None: no count
+        #: endpoints at all (404).
+        self.count_skew: int | None = 0
+        #: Serve the co-teacher PowerQuery (False: 404, as for a plugin without access).
+        self.coteacher_query = True
         #: ``(path regex, seconds)``: matching routes take this long (counted in flight).
         self.slow_routes: tuple[str, float] | None = None
         self.data: PowerSchoolData = render_district(
@@ -166,9 +171,10 @@ class FakePowerSchool(FakeSisServer):
         inner[singular] = chunk[0] if len(chunk) == 1 else chunk
         return FakeResponse.json({plural: inner})
 
-    @staticmethod
-    def _count_of(items: Sequence[Any]) -> FakeResponse:
-        return FakeResponse.json({"resource": {"count": len(items)}})
+    def _count_of(self, items: Sequence[Any]) -> FakeResponse:
+        if self.count_skew is None:
+            return FakeResponse.json({"message": "Not Found"}, 404)
+        return FakeResponse.json({"resource": {"count": max(0, len(items) + self.count_skew)}})
 
     def _school_data(self, school: str) -> Any:
         return self.data.schools.get(int(school))
@@ -245,7 +251,7 @@ class FakePowerSchool(FakeSisServer):
         return FakeResponse.json(contacts)
 
     def _powerquery(self, request: FakeRequest, name: str) -> FakeResponse:
-        if name != COTEACHER_QUERY:
+        if name != COTEACHER_QUERY or not self.coteacher_query:
             return FakeResponse.json({"message": f"no PowerQuery {name}"}, 404)
         size = min(int(request.arg("pagesize") or self.max_page_size), self.max_page_size)
         page = max(1, int(request.arg("page") or 1))
