@@ -123,12 +123,18 @@ def count_lines(counts: Mapping[str, Mapping[str, int]], *, done: bool) -> list[
     return lines or ["  (no records)"]
 
 
+def _changes(counts: Mapping[str, Mapping[str, int]]) -> int:
+    """How many records a request creates, updates, archives or restores."""
+    acting = ("create", "update", "archive", "restore")
+    return sum(actions.get(a, 0) for actions in counts.values() for a in acting)
+
+
 def _review(job_id: int) -> str:
     return (
         "Review it:\n\n"
         f"    rostersync sync show {job_id}\n"
         f"    rostersync sync approve {job_id}     (or: rostersync sync reject {job_id})\n\n"
-        "From Python:\n\n"
+        "In Python:\n\n"
         "    from rostersync_core.sync import approve_job, get_request, iter_changes\n"
         f"    request = get_request(store, {job_id})   # counts, hold reasons, frozen settings\n"
         f"    approve_job(store, host, platform, {job_id}, actor=\"your name\")"
@@ -147,8 +153,11 @@ def compose_notice(event: SyncJobEvent, *, school_name: str = "") -> Notice | No
     sections: Sequence[str]
     if event.state is JobState.PENDING_REVIEW:
         subject = f"[rostersync] {school}: sync request {job} waits for your review"
+        nothing = "" if _changes(event.counts) else (
+            " It changes nothing: the platform already matches the SIS."
+        )
         sections = (
-            f"The {what} made a request that waits for a person to review it.",
+            f"The {what} made a request that waits for a person to review it.{nothing}",
             "What it would change:\n" + "\n".join(count_lines(event.counts, done=False)),
             _review(job),
         )
