@@ -49,10 +49,12 @@ class RetryPolicy:
     def fast(
         cls, *, max_attempts: int = 4, sleep: Callable[[float], None] | None = None
     ) -> RetryPolicy:
-        """A policy for tests: tiny waits, ``Retry-After`` still read but capped low."""
+        """A policy for tests: it never really sleeps (pass a ``sleep`` that records the
+        waits to assert them); backoff waits are tiny, ``Retry-After`` is honoured up to 5 s
+        and the waits may add up to 30 s."""
         return cls(
             max_attempts=max_attempts,
-            max_total_seconds=5.0,
+            max_total_seconds=30.0,
             initial_wait=0.001,
             max_wait=0.01,
             jitter=0.001,
