@@ -93,15 +93,21 @@ class EmbeddedScheduler:
 
     def run(self, *, until: dt.datetime | None = None) -> list[ScheduledRun]:
         """Run due syncs until :meth:`stop` (or, for tests, until the clock reaches
-        ``until``); return every run made."""
+        ``until``); return every run made. A database that cannot be read (a PostgreSQL
+        restart) is logged and tried again after ``poll_seconds``."""
         done: list[ScheduledRun] = []
         while not self.stopping.is_set():
             if until is not None and self.clock.now() >= until:
                 break
-            done.extend(self.run_due())
+            try:
+                done.extend(self.run_due())
+                wait = self.seconds_until_next()
+            except Exception as exc:  # the database may be restarting: try again later
+                log.error("the scheduler could not read the schedules (%s); retrying in %g s",
+                          type(exc).__name__, self.poll_seconds)
+                wait = self.poll_seconds
             if self.stopping.is_set():
                 break
-            wait = self.seconds_until_next()
             if until is not None:
                 wait = min(wait, max((until - self.clock.now()).total_seconds(), 0.0))
             if self.clock.wait(wait, self.stopping):

@@ -4,7 +4,11 @@ failures, time zones across daylight-saving changes, missed runs and concurrent 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
+
+import pytest
+import sqlalchemy as sa
 
 from rostersync_core.districts import District
 from rostersync_core.events import JobState
@@ -194,3 +198,40 @@ def test_an_auto_apply_that_stops_part_way_is_logged_as_failed_with_its_job(
     job = get_job(store, run.job_id)
     assert (job.state, job.error_kind) == (JobState.FAILED, "platform")
     assert run.message.startswith("applying the request to the platform stopped part-way")
+
+
+class HealingClock(FakeClock):
+    """A fake clock during whose first wait the database comes back."""
+
+    def __init__(self, start: dt.datetime, heal: Any) -> None:
+        super().__init__(start)
+        self.heal = heal
+
+    def wait(self, seconds: float, stop: Any) -> bool:
+        if self.heal is not None:
+            self.heal()
+            self.heal = None
+        return super().wait(seconds, stop)
+
+
+@sqlite_only
+def test_a_database_that_cannot_be_read_is_retried_not_fatal(
+    store: Any, host: Any, platform: Any, clock: FakeClock, school: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    enable_schedule(store, school, at="06:00", timezone="UTC", now=clock.now())
+    clock.advance(days=1)
+
+    def rename(old: str, new: str) -> None:
+        with store.engine.begin() as conn:
+            conn.execute(sa.text(f"ALTER TABLE {old} RENAME TO {new}"))
+
+    rename("sync_schedules", "sync_schedules_away")
+    healing = HealingClock(clock.now(), lambda: rename("sync_schedules_away", "sync_schedules"))
+    loop = EmbeddedScheduler(store, host, platform, clock=healing, poll_seconds=60)
+
+    with caplog.at_level(logging.ERROR):
+        runs = loop.run(until=healing.now() + dt.timedelta(hours=1))
+
+    assert "could not read the schedules (OperationalError); retrying in 60 s" in caplog.text
+    assert [r.outcome for r in runs] == [RunOutcome.PENDING_REVIEW]
