@@ -32,6 +32,7 @@ CONFIG_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
         "source": {
+            "type": "string",
             "enum": ["rest", "csv"],
             "default": "rest",
             "description": "Read the REST rostering service, or a OneRoster CSV zip/folder.",
@@ -41,13 +42,19 @@ CONFIG_SCHEMA: dict[str, Any] = {
             "pattern": "^https?://",
             "description": "The SIS server address, e.g. https://sis.example.org.",
         },
-        "version": {"enum": ["1.1", "1.2"], "default": "1.2", "description": "OneRoster version."},
+        "version": {
+            "type": "string",
+            "enum": ["1.1", "1.2"],
+            "default": "1.2",
+            "description": "OneRoster version.",
+        },
         "base_path": {
             "type": "string",
             "description": "The service root under base_url (default: the version's standard "
             "path, /ims/oneroster/rostering/v1p2 or /ims/oneroster/v1p1).",
         },
         "auth": {
+            "type": "string",
             "enum": ["oauth2", "oauth1"],
             "default": "oauth2",
             "description": "OAuth 2 client credentials, or OAuth 1.0a request signing.",
@@ -68,7 +75,11 @@ CONFIG_SCHEMA: dict[str, Any] = {
             "items": {"type": "string"},
             "description": "OAuth 2 scopes (default for 1.2: roster-core.readonly).",
         },
-        "signature_method": {"enum": ["HMAC-SHA256", "HMAC-SHA1"], "default": "HMAC-SHA256"},
+        "signature_method": {
+            "type": "string",
+            "enum": ["HMAC-SHA256", "HMAC-SHA1"],
+            "default": "HMAC-SHA256",
+        },
         "page_size": {"type": "integer", "minimum": 1, "maximum": 10000, "default": 100},
         "max_concurrency": {"type": "integer", "minimum": 1, "maximum": 20, "default": 5},
         "requests_per_second": {"type": "number", "exclusiveMinimum": 0},

@@ -4,14 +4,15 @@ Replay is the default and never touches the network; set ``ROSTERSYNC_RECORD_CAS
 to re-record against a live :class:`FakeOneRosterServer`. Requests are matched on method,
 path and query (not host or port: the fake server's port changes every run).
 
-Before anything is written: ``Authorization`` (and cookie) headers are dropped, the
-access token and any password in a JSON body become ``<redacted>``, and the client secret
-is replaced wherever it appears. :func:`cassette_problems` checks a folder for leftovers.
+Before anything is written: ``Authorization`` (and cookie) headers are dropped, tokens in
+a JSON body become ``<redacted>``, password fields are removed, and the client secret is
+replaced wherever it appears. :func:`cassette_problems` checks a folder for leftovers.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 from collections.abc import Iterable, Iterator
@@ -22,6 +23,7 @@ __all__ = ["RECORD_ENV", "cassette_problems", "recording", "use_cassette"]
 
 RECORD_ENV = "ROSTERSYNC_RECORD_CASSETTES"
 _SECRET_HEADERS = ["authorization", "cookie", "set-cookie", "proxy-authorization"]
+_TOKEN_KEYS = frozenset({"access_token", "refresh_token", "id_token", "client_secret"})
 _SECRET_FIELD = re.compile(
     rb'("(?:access_token|refresh_token|id_token|client_secret|password)"\s*:\s*")[^"]*"'
 )
@@ -32,13 +34,29 @@ def recording() -> bool:
     return os.environ.get(RECORD_ENV, "") not in ("", "0")
 
 
+def _clean(value: Any) -> Any:
+    """A JSON value without password fields and with tokens redacted."""
+    if isinstance(value, dict):
+        return {
+            k: ("<redacted>" if k in _TOKEN_KEYS else _clean(v))
+            for k, v in value.items()
+            if k != "password"
+        }
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return value
+
+
 def _scrub(data: Any, secrets: Iterable[str]) -> Any:
     if data is None:
         return None
     raw = data.encode() if isinstance(data, str) else bytes(data)
     for secret in secrets:
         raw = raw.replace(secret.encode(), b"<secret>")
-    raw = _SECRET_FIELD.sub(rb'\1<redacted>"', raw)
+    try:
+        raw = json.dumps(_clean(json.loads(raw))).encode()
+    except (ValueError, UnicodeDecodeError):
+        raw = _SECRET_FIELD.sub(rb'\1<redacted>"', raw)
     return raw.decode() if isinstance(data, str) else raw
 
 
@@ -92,7 +110,9 @@ def cassette_problems(folder: Path, secrets: Iterable[str]) -> list[str]:
         for secret in secrets:
             if secret and secret in text:
                 problems.append(f"{file.name}: the client secret")
-        for field in ("access_token", "password", "client_secret"):
+        if re.search(r'\\?"password\\?"\s*:', text):
+            problems.append(f"{file.name}: a password field")
+        for field in ("access_token", "client_secret"):
             for match in re.finditer(rf'\\?"{field}\\?"\s*:\s*\\?"([^"\\]*)', text):
                 if match.group(1) not in ("<redacted>", ""):
                     problems.append(f"{file.name}: a {field} value")
