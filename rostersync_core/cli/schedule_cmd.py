@@ -72,7 +72,8 @@ def schedule_group() -> None:
 @schedule_group.command("enable")
 @click.argument("school")
 @click.option("--at", "at", metavar="HH:MM", help="Time of day, on the school's clock.")
-@click.option("--tz", "tz", metavar="Area/City", help="The school's IANA time zone.")
+@click.option("--tz", "tz", metavar="Area/City",
+              help="The school's IANA time zone (default: the platform's for the school).")
 @click.option("--admin", "admins", multiple=True, metavar="EMAIL",
               help="A sync administrator to e-mail (repeat; replaces the list).")
 @click.option("--no-admins", is_flag=True, help="E-mail nobody (forget the administrators).")
@@ -83,6 +84,9 @@ def enable_cmd(app: AppContext, school: str, at: str | None, tz: str | None,
     """Turn on SCHOOL's daily sync (time, zone and admins kept from before when left out)."""
     chosen: tuple[str, ...] | None = () if no_admins else (admins or None)
     with _store(app) as store:
+        if tz is None and get_schedule(store, school) is None:
+            platform_school = load_platform(store).get_school(school)
+            tz = platform_school.timezone if platform_school is not None else None
         found = enable_schedule(store, school, at=at, timezone=tz, admins=chosen)
     if as_json:
         emit_json(found.to_json())

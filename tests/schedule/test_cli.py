@@ -68,6 +68,12 @@ def test_schedule_enable_show_and_disable(db: str) -> None:
     assert json.loads(disabled.output)["enabled"] is False
 
 
+def test_the_time_zone_defaults_to_the_platform_school_zone(db: str) -> None:
+    result = invoke(db, "schedule", "enable", "maple", "--at", "06:00", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["timezone"] == "America/New_York"  # as set up
+
+
 def test_an_unknown_time_zone_is_named(db: str) -> None:
     result = invoke(db, "schedule", "enable", "maple", "--at", "06:00", "--tz", "Mars/Base")
     assert isinstance(result.exception, ConfigError)

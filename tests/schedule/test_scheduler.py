@@ -1,5 +1,8 @@
 """The embedded scheduler with a fake clock: scheduled syncs, auto-apply or review, holds,
-failures, time zones across daylight-saving changes, missed runs and concurrent schedulers."""
+failures, time zones across daylight-saving changes, missed runs and concurrent schedulers.
+
+What depends on the database (claims, missed runs, two schedulers, the lock) runs on SQLite
+and PostgreSQL; what the engine decides (auto-apply, holds, failures) on SQLite only."""
 
 from __future__ import annotations
 
@@ -62,6 +65,7 @@ def test_a_scheduled_sync_makes_a_request_that_waits_for_review(
     assert job.counts["students"]["create"] > 0
 
 
+@sqlite_only
 def test_a_scheduled_sync_is_applied_when_the_settings_allow_auto_apply(
     store: Any, host: Any, platform: Any, clock: FakeClock, school: str
 ) -> None:
@@ -74,6 +78,7 @@ def test_a_scheduled_sync_is_applied_when_the_settings_allow_auto_apply(
     assert platform.list_records(school, RecordKind.STUDENT)
 
 
+@sqlite_only
 def test_a_held_scheduled_sync_waits_for_a_person_even_with_auto_apply(
     store: Any, host: Any, platform: Any, clock: FakeClock, school: str,
     connector: MemoryConnector, district: District,
@@ -88,6 +93,7 @@ def test_a_held_scheduled_sync_waits_for_a_person_even_with_auto_apply(
     assert get_job(store, run.job_id).state is JobState.HELD
 
 
+@sqlite_only
 def test_expired_credentials_fail_the_scheduled_sync_loudly(
     store: Any, host: Any, platform: Any, clock: FakeClock, school: str,
     connector: MemoryConnector,
@@ -186,6 +192,7 @@ class BrokenPlatform(ReferencePlatform):
         raise RuntimeError("no space left on the platform's disk")
 
 
+@sqlite_only
 def test_an_auto_apply_that_stops_part_way_is_logged_as_failed_with_its_job(
     store: Any, host: Any, clock: FakeClock, school: str
 ) -> None:
