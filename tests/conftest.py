@@ -127,7 +127,8 @@ def pg_url(pg_database: str) -> Iterator[str]:
     try:
         with admin.connect() as conn:
             conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-        yield f"{pg_database}?options=-csearch_path%3D{schema}"
+        # synchronous_commit=off: commits do not wait for the disk (fine for tests).
+        yield f"{pg_database}?options=-csearch_path%3D{schema}%20-csynchronous_commit%3Doff"
         with admin.connect() as conn:
             conn.execute(
                 sa.text(
