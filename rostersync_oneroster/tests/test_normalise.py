@@ -223,3 +223,17 @@ def test_a_person_from_a_bare_row_has_empty_strings_not_none() -> None:
         {"sourcedId": 42, "givenName": "Ann", "familyName": None}, PersonKind.STUDENT, (), context
     )
     assert person == Person("42", PersonKind.STUDENT, "Ann", "")
+
+
+def test_a_bad_term_is_reported_only_when_the_school_uses_it(
+    connector: OneRosterConnector, dataset: OneRosterDataset, school_id: str
+) -> None:
+    used = dataset.records("academicSessions")[1]
+    used["startDate"] = "first day of autumn"
+    unused = {**used, "sourcedId": "elsewhere-1", "startDate": "whenever"}
+    dataset.collections["academicSessions"]["elsewhere-1"] = unused
+    dataset.forget()
+    fetched = fetch(connector, dataset, school_id)
+    assert [(r.kind, r.sis_id) for r in fetched.context.invalid] == [
+        (RecordKind.SESSION, used["sourcedId"])
+    ]

@@ -179,12 +179,17 @@ class SchoolFeed:
 
     def _sessions(self, context: FetchContext, wanted: set[str]) -> list[AcademicSession]:
         by_id: dict[str, AcademicSession] = {}
-        for row in self._rows("academicSessions", context, RecordKind.SESSION):
+        # Sessions are district-wide: a bad one is reported only if this school uses it.
+        scratch = FetchContext(sis_school_id=self.school_id)
+        for row in self._rows("academicSessions", scratch, RecordKind.SESSION):
             if n.is_removed(row):
                 continue
-            session = n.session_from(row, context)
+            session = n.session_from(row, scratch)
             if session is not None:
                 by_id[session.sis_id] = session
+        for problem in scratch.invalid:
+            if problem.sis_id in wanted:
+                context.report_invalid(problem.kind, problem.sis_id, problem.reason)
         keep: set[str] = set()
         todo = [w for w in wanted if w in by_id]
         while todo:  # a term's parents (the school year) come along
