@@ -7,6 +7,7 @@ with :func:`rostersync_core.testing.contract.connector_contract_suite`.
 from __future__ import annotations
 
 import inspect
+import os
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -28,6 +29,9 @@ from rostersync_core.testing.contract_target import ContractFault, ContractTarge
 __all__ = ["ConnectorContractSuite", "load_connector", "resolve_with_fixtures", "shown"]
 
 T = TypeVar("T")
+
+#: Set to 1 to record cassettes, like ``pytest --rostersync-record``.
+RECORD_ENV = "ROSTERSYNC_RECORD_CASSETTES"
 
 #: Kinds a useful fake SIS must hold for the suite to prove anything.
 _NEEDED_KINDS = (RecordKind.CLASS, RecordKind.STUDENT, RecordKind.STAFF, RecordKind.ENROLMENT)
@@ -154,8 +158,9 @@ class ConnectorContractSuite:
             return
         try:
             record = bool(request.config.getoption("--rostersync-record"))
-        except ValueError:
+        except ValueError:  # the pytest plugin is disabled
             record = False
+        record = record or os.environ.get(RECORD_ENV, "").lower() in ("1", "true", "yes")
         name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
         path = Path(request.path).parent / self.contract_cassette_dir / f"{name}.yaml"
         if not record and not path.exists():

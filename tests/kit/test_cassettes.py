@@ -90,3 +90,18 @@ def test_a_missing_cassette_fails_with_how_to_record_it(
     result = pytester.runpytest("-p", "no:cacheprovider", "-k", "paging")
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*no recorded cassette at*pytest --rostersync-record*"])
+
+
+def test_the_environment_variable_records_like_the_option(
+    generated_connector: Path, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rostersync_demo.testing import API_KEY, FakeDemoSis
+
+    pytester.makepyfile(test_recorded=RECORDED_SUITE)
+    with FakeDemoSis() as sis:
+        monkeypatch.setenv("DEMO_BASE_URL", sis.api_url)
+        monkeypatch.setenv("DEMO_API_KEY", API_KEY)
+        monkeypatch.setenv("ROSTERSYNC_RECORD_CASSETTES", "1")
+        result = pytester.runpytest("-p", "no:cacheprovider", "-k", "school_is_listed")
+    result.assert_outcomes(passed=1)
+    assert (pytester.path / "cassettes" / "test_the_school_is_listed.yaml").is_file()
