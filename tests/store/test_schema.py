@@ -77,3 +77,9 @@ def test_an_unsupported_url_is_refused_clearly() -> None:
     with pytest.raises(StateStoreError, match="unsupported state database") as info:
         StateStore.open("mysql://root:hunter2@localhost/x")
     assert "hunter2" not in str(info.value)
+
+
+def test_an_unreachable_server_is_a_clear_error_without_the_password() -> None:
+    with pytest.raises(StateStoreError, match="cannot be opened") as info:
+        StateStore.open("postgresql+psycopg://admin:pa55word-x@127.0.0.1:1/nowhere")
+    assert "pa55word-x" not in str(info.value)
