@@ -179,3 +179,31 @@ def test_the_installed_command_works_in_a_real_process(
                              capture_output=True, text=True)
     assert missing.returncode == 1
     assert "not set up" in missing.stderr
+
+
+def test_a_missing_secret_is_prompted_for_hidden_at_a_terminal(
+    host: PluginHost, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rostersync_core.cli import setup_cmd
+
+    asked: list[tuple[str, bool]] = []
+
+    def prompt(text: str, hide_input: bool = False) -> str:
+        asked.append((text, hide_input))
+        return SECRET
+
+    monkeypatch.setattr(setup_cmd.click, "prompt", prompt)
+    monkeypatch.delenv("ROSTERSYNC_SECRET_CLIENT_SECRET", raising=False)
+    config = setup_cmd.build_config(host.connector("fakesis"), None,
+                                    ("base_url=https://x.org", "client_id=a"), interactive=True)
+    assert config["client_secret"] == SECRET
+    assert asked == [("client_secret (hidden)", True)]
+
+
+def test_no_prompt_when_not_at_a_terminal(host: PluginHost, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rostersync_core.cli import setup_cmd
+
+    monkeypatch.delenv("ROSTERSYNC_SECRET_CLIENT_SECRET", raising=False)
+    config = setup_cmd.build_config(host.connector("fakesis"), None, ("client_id=a",),
+                                    interactive=False)
+    assert "client_secret" not in config
