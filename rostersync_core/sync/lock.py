@@ -18,6 +18,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from types import TracebackType
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -106,7 +107,20 @@ class SchoolLock:
                 self._claimed(conn, on_claim)
         except sa.exc.IntegrityError:
             self._take_over(row, on_claim)
+        except sa.exc.OperationalError:
+            # SQLite busy past its timeout (a long write by the running sync): the lock row
+            # can still be read, and says who runs.
+            held = self._holder()
+            if held is None:
+                raise
+            raise self._refusal(held.job_id, as_utc(held.acquired_at), held.purpose) from None
         self._start_heartbeat()
+
+    def _holder(self) -> Any:
+        with self.engine.connect() as conn:
+            return conn.execute(
+                sa.select(school_locks).where(school_locks.c.school_id == self.school_id)
+            ).first()
 
     def _claimed(
         self, conn: sa.Connection, on_claim: Callable[[sa.Connection], int] | None
