@@ -200,7 +200,9 @@ def test_a_missing_secret_is_prompted_for_hidden_at_a_terminal(
     assert asked == [("client_secret (hidden)", True)]
 
 
-def test_no_prompt_when_not_at_a_terminal(host: PluginHost, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_prompt_when_not_at_a_terminal(
+    host: PluginHost, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from rostersync_core.cli import setup_cmd
 
     monkeypatch.delenv("ROSTERSYNC_SECRET_CLIENT_SECRET", raising=False)
