@@ -6,6 +6,9 @@ Retries wait no real time: the connector's retry policy records each wait in ``s
 
 from __future__ import annotations
 
+import contextlib
+import os
+import re
 import sys
 
 # pytest's importlib mode names this file ``rostersync_powerschool.tests.conftest`` and
@@ -17,6 +20,7 @@ if _stand_in is not None and getattr(_stand_in, "__file__", None) is None:
     del sys.modules["rostersync_powerschool"]
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -89,3 +93,66 @@ def district_fingerprints(district: District) -> dict[tuple[Any, str], str]:
 
     return {(record_kind(r), r.key): fingerprint(r)
             for r in expected_records(district.school(SCHOOL))}
+
+
+# -- recorded cassettes -------------------------------------------------------------------
+
+#: Set to 1 to re-record the cassettes from the fake server (default: replay them).
+RECORD_ENV = "ROSTERSYNC_POWERSCHOOL_RECORD"
+CASSETTES = Path(__file__).parent / "cassettes"
+#: The address cassettes are stored and replayed under (the fake's port changes each run).
+REPLAY_URL = "http://powerschool.test"
+_TOKEN_FIELD = re.compile(r'("access_token"\s*:\s*")[^"]*"')
+
+
+def recording(config: pytest.Config) -> bool:
+    return os.environ.get(RECORD_ENV) == "1" or bool(
+        config.getoption("--rostersync-record", default=False))
+
+
+@pytest.fixture
+def cassette(
+    request: pytest.FixtureRequest, make_server: Callable[..., FakePowerSchool]
+) -> Callable[..., contextlib.AbstractContextManager[tuple[str, FakePowerSchool | None]]]:
+    """``with cassette(name, district, **server_options) as (base_url, server):``
+
+    Replays ``cassettes/<name>.yaml`` (``server`` is None, nothing listens), or with
+    ``ROSTERSYNC_POWERSCHOOL_RECORD=1`` records it from a fake server. Recorded requests
+    and answers are scrubbed: no Authorization header, no token, no secret.
+    """
+    import vcr
+
+    record = recording(request.config)
+
+    @contextlib.contextmanager
+    def use(
+        name: str, district: District, **options: Any
+    ) -> Iterator[tuple[str, FakePowerSchool | None]]:
+        server = make_server(district, **options) if record else None
+        live = server.url if server is not None else REPLAY_URL
+
+        def scrub_request(req: Any) -> Any:
+            req.uri = req.uri.replace(live, REPLAY_URL)
+            return req
+
+        def scrub_response(response: dict[str, Any]) -> dict[str, Any]:
+            body = response.get("body", {})
+            raw = body.get("string")
+            if isinstance(raw, bytes):
+                body["string"] = _TOKEN_FIELD.sub(r'\1<redacted>"', raw.decode()).encode()
+            return response
+
+        recorder = vcr.VCR(
+            record_mode="all" if record else "none",
+            filter_headers=["authorization", "cookie", "set-cookie"],
+            before_record_request=scrub_request,
+            before_record_response=scrub_response,
+            decode_compressed_response=True,
+        )
+        path = CASSETTES / f"{name}.yaml"
+        if not record and not path.exists():
+            pytest.fail(f"no cassette {path.name}: record it with {RECORD_ENV}=1")
+        with recorder.use_cassette(str(path)):
+            yield live, server
+
+    return use
