@@ -3,13 +3,17 @@ optional hook arguments never break old connectors, deprecated hooks warn."""
 
 from __future__ import annotations
 
+import json
+import sys
 import warnings
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import attrs
 import pluggy
 import pytest
+from click.testing import CliRunner
 
 from rostersync_core import (
     PLUGIN_API_VERSION,
@@ -20,6 +24,7 @@ from rostersync_core import (
     PluginRefusedError,
     hookimpl,
 )
+from rostersync_core.cli.main import cli
 from rostersync_core.connector_info import is_compatible
 from rostersync_core.deprecations import (
     PluginDeprecationWarning,
@@ -241,3 +246,76 @@ def test_the_host_can_list_the_deprecations_a_plugin_triggered() -> None:
         messages = register_noting_deprecations(_manager(), UsesDeprecatedHook(), "old")
     assert len(messages) == 1
     assert "rostersync_old_roster is deprecated" in messages[0]
+
+
+# -- end to end: an installed connector for another API ------------------------------------------
+
+OLD_CONNECTOR = '''
+from rostersync_core import ConnectorInfo, hookimpl
+
+@hookimpl
+def rostersync_connector_info():
+    return ConnectorInfo(name="future", version="3.1", plugin_api="{api}")
+
+@hookimpl
+def rostersync_authenticate(config):
+    return object()
+
+@hookimpl
+def rostersync_list_schools(session):
+    return []
+
+@hookimpl
+def rostersync_fetch_grades(session, context):
+    return []
+
+@hookimpl
+def rostersync_fetch_subjects(session, context):
+    return []
+
+@hookimpl
+def rostersync_fetch_classes(session, context):
+    return []
+
+@hookimpl
+def rostersync_fetch_people(session, context):
+    return []
+
+@hookimpl
+def rostersync_fetch_enrolments(session, context):
+    return []
+'''
+
+
+@pytest.fixture
+def installed_future_connector(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A distribution ``rostersync-future`` installed on ``sys.path`` (a real dist-info with
+    an entry point) whose connector targets the next major plugin API."""
+    site = tmp_path / "site"
+    dist_info = site / "rostersync_future-3.1.dist-info"
+    dist_info.mkdir(parents=True)
+    (dist_info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: rostersync-future\nVersion: 3.1\n"
+    )
+    (dist_info / "entry_points.txt").write_text(
+        "[rostersync.connectors]\nfuture = rostersync_future_connector\n"
+    )
+    (site / "rostersync_future_connector.py").write_text(OLD_CONNECTOR.format(api=_next_major()))
+    monkeypatch.syspath_prepend(str(site))
+    monkeypatch.delitem(sys.modules, "rostersync_future_connector", raising=False)
+    return "future"
+
+
+def test_an_installed_connector_for_another_api_is_listed_as_failed_naming_both(
+    installed_future_connector: str,
+) -> None:
+    result = CliRunner().invoke(cli, ["connectors", "list", "--json"],
+                                env={"ROSTERSYNC_PLUGINS": installed_future_connector})
+    assert result.exit_code == 0, result.output
+    listed = json.loads(result.output)
+    assert listed["connectors"] == []
+    (failure,) = listed["failures"]
+    assert failure["name"] == "future"
+    assert failure["distribution"] == "rostersync-future"
+    assert f"targets plugin API {_next_major()}" in failure["reason"]
+    assert f"offers plugin API {PLUGIN_API_VERSION}" in failure["reason"]
