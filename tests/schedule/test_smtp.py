@@ -191,3 +191,27 @@ def test_an_untrusted_certificate_is_refused(
                                      env={"ROSTERSYNC_SMTP_PASSWORD": PASSWORD})
     with pytest.raises(NotificationError, match="SSLCertVerificationError"):
         send_email(settings, message())
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
+def test_smtps_delivers_over_tls_from_the_first_byte(tmp_path: Path) -> None:
+    cert_file, key_file = _self_signed(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert_file, key_file)
+    mailbox, logins = Mailbox(), Logins()
+    # aiosmtpd only knows STARTTLS as "TLS" for AUTH: the whole connection is TLS here.
+    controller = LoopbackController(mailbox, hostname="127.0.0.1", port=0, ssl_context=context,
+                                    authenticator=logins, auth_required=True,
+                                    auth_require_tls=False)
+    controller.start()
+    try:
+        settings = SmtpSettings.from_url(
+            f"smtps://sync@127.0.0.1:{controller.port}?cafile={cert_file}",
+            env={"ROSTERSYNC_SMTP_PASSWORD": PASSWORD},
+        )
+        send_email(settings, message())
+    finally:
+        controller.stop()
+
+    assert logins.users == ["sync"]
+    assert len(mailbox.messages) == 1
