@@ -10,6 +10,7 @@ import pytest
 from rostersync_core.districts import evolve_district
 from rostersync_core.errors import AuthenticationError, SyncHeldError, UnmappedValuesError
 from rostersync_core.events import JobState
+from rostersync_core.hookspecs import hookimpl
 from rostersync_core.model import PersonKind, RecordKind
 from rostersync_core.sync import (
     SyncAction,
@@ -195,3 +196,40 @@ def test_new_students_a_withdrawal_and_a_teacher_change_show_exactly_those_chang
     assert counts["staff"] == {**counts["staff"], "create": 0, "update": 0, "archive": 0}
     assert counts["enrolments"]["create"] > 0 and counts["enrolments"]["archive"] > 0
     assert counts["classes"]["update"] == 0
+
+
+class DropOneStudent:
+    """An extension plugin that leaves one student out of every feed."""
+
+    def __init__(self, sis_id: str) -> None:
+        self.sis_id = sis_id
+
+    @hookimpl
+    def rostersync_adjust_records(self, records: Any, school_id: str, connector: str) -> Any:
+        return (r for r in records if getattr(r, "sis_id", None) != self.sis_id)
+
+
+def test_extension_plugins_adjust_the_records_before_the_diff(
+    store: Any, platform: Any, host: Any, school: str, district: Any
+) -> None:
+    left_out = first_student(district)
+    host.register_extension(DropOneStudent(left_out), name="drop-one")
+    job = run_sync(store, host, platform, school)
+    created = [c.sis_id for c in iter_changes(store, job.id, kind=STUDENT)]
+    assert left_out not in created
+    assert len(created) == len(roster_of(district).students()) - 1
+
+
+def test_a_grade_used_by_a_student_but_not_mapped_stops_the_sync(
+    store: Any, platform: Any, host: Any, connector: Any, school: str, district: Any
+) -> None:
+    changed = district.copy()
+    roster = roster_of(changed)
+    roster.people = [
+        attrs.evolve(p, grade_id="13") if p.sis_id == first_student(district) else p
+        for p in roster.people
+    ]
+    connector.district = changed
+    with pytest.raises(UnmappedValuesError) as caught:
+        run_sync(store, host, platform, school)
+    assert caught.value.grades == ("13",)
