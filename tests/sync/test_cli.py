@@ -85,3 +85,53 @@ def test_an_unknown_setting_is_named(store_url: str, store: Any, school: str) ->
     result = CliRunner().invoke(cli, ["--db", store_url, "settings", "set", school, "colour=red"])
     assert result.exit_code != 0
     assert "unknown setting 'colour'" in str(result.exception)
+
+
+def test_sync_run_reads_an_installed_connector_and_prints_json(
+    sqlite_url: str, secret_key: str, tmp_path: Any
+) -> None:
+    """`rostersync sync run` through the oneroster plugin on the bundled sample."""
+    import pytest
+
+    pytest.importorskip("rostersync_oneroster")
+    from rostersync_core.demo import sample_snapshots
+    from rostersync_core.mapping import accept_suggestions, fetch_values
+    from rostersync_core.platform.reference import ReferencePlatform
+    from rostersync_core.plugins import PluginHost
+    from rostersync_core.setup import setup_school
+    from rostersync_core.store import StateStore
+
+    snapshots = sample_snapshots()
+    if snapshots is None:
+        pytest.skip("the bundled OneRoster sample is missing")
+    store = StateStore.open(sqlite_url)
+    platform = ReferencePlatform(store.engine)
+    platform.add_school("demo", "Demo")
+    platform.add_grade("k", "Kindergarten")
+    for n in range(1, 13):
+        platform.add_grade(f"g{n}", f"Grade {n}")
+    for name in (
+        "English Language Arts",
+        "Mathematics",
+        "Science",
+        "Social Studies",
+        "Visual Arts",
+        "World Languages",
+        "Physical Education",
+        "Computer Science",
+    ):
+        platform.add_subject(name.lower(), name)
+    host = PluginHost()
+    config = {"source": "csv", "path": str(snapshots[0])}
+    sis_school = host.connector("oneroster").list_schools(
+        host.connector("oneroster").authenticate(config)
+    )[0]
+    setup_school(store, host, platform, "demo", "oneroster", config, sis_school.sis_id)
+    for kind in (RecordKind.GRADE, RecordKind.SUBJECT):
+        fetch_values(store, host, "demo", kind)
+        accept_suggestions(store, platform, "demo", kind)
+    store.close()
+    result = invoke(sqlite_url, "sync", "run", "demo", "--json")
+    data = json.loads(result.output)
+    assert data["state"] == "pending_review"
+    assert data["counts"]["students"]["create"] > 0
