@@ -121,7 +121,8 @@ def changes_for(students: int) -> tuple[int, int, int]:
 
 
 def run(students: int, seed: int, *, backend: str, shape: str, page_size: int,
-        quick: bool) -> dict[str, Any]:
+        quick: bool, profile: Path | None = None, apply_batch: int | None = None
+        ) -> dict[str, Any]:
     from rostersync_oneroster.connector import plugin as oneroster
 
     from benchmarks.common import secret_env
@@ -156,16 +157,31 @@ def run(students: int, seed: int, *, backend: str, shape: str, page_size: int,
                 schools = connector.list_schools(connector.authenticate(config))
                 school_ids = [bind_school(store, host, platform, s, config) for s in schools]
                 result["schools"] = len(school_ids)
-                sis.ask("stats")
+                last_cpu = [sis.ask("stats").get("cpu_s", 0.0)]
 
                 def step(name: str, work: Any) -> list[Any]:
                     load = load_average()
+                    profiler = None
+                    if profile is not None:
+                        from pyinstrument import Profiler
+
+                        profiler = Profiler(interval=0.01)
+                        profiler.start()
                     began, cpu = time.perf_counter(), time.process_time()
                     out = [work(school_id) for school_id in school_ids]
                     seconds = time.perf_counter() - began
                     cpu_seconds = time.process_time() - cpu
+                    if profiler is not None and profile is not None:
+                        profiler.stop()
+                        profile.mkdir(parents=True, exist_ok=True)
+                        (profile / f"{backend}-{name}.txt").write_text(
+                            profiler.output_text(unicode=False)
+                        )
                     stats = sis.ask("stats")
+                    server_cpu = stats.get("cpu_s", 0.0) - last_cpu[0]
+                    last_cpu[0] = stats.get("cpu_s", 0.0)
                     steps[name] = {
+                        "server_cpu_seconds": round(server_cpu, 2),
                         "seconds": round(seconds, 2),
                         "client_cpu_seconds": round(cpu_seconds, 2),
                         "requests": stats["requests"],
@@ -182,9 +198,12 @@ def run(students: int, seed: int, *, backend: str, shape: str, page_size: int,
                 jobs = step("first_sync", sync)
                 steps["first_sync"]["changes"] = sum(j.change_count for j in jobs)
                 steps["first_sync"]["states"] = sorted({str(j.state) for j in jobs})
+                batch = {"batch_size": apply_batch} if apply_batch else {}
+                result["apply_batch_size"] = apply_batch or "default"
                 applied = step(
                     "apply", lambda sid: approve_job(
-                        store, host, platform, jobs[school_ids.index(sid)].id, actor="bench"
+                        store, host, platform, jobs[school_ids.index(sid)].id, actor="bench",
+                        **batch,
                     )
                 )
                 steps["apply"]["changes"] = sum(j.applied_count for j in applied)
@@ -229,9 +248,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--shape", choices=("one-school", "district"), default="one-school")
     parser.add_argument("--page-size", type=int, default=100)
+    parser.add_argument("--profile", type=Path, help="a folder for one profile per step")
+    parser.add_argument("--apply-batch", type=int, help="apply's batch size (an experiment)")
     args = parser.parse_args(argv)
     result = run(args.students, args.seed, backend=args.backend, shape=args.shape,
-                 page_size=args.page_size, quick=args.quick)
+                 page_size=args.page_size, quick=args.quick, profile=args.profile,
+                 apply_batch=args.apply_batch)
+    result["profiled"] = args.profile is not None
     finish(result, args.out)
     peak = result["peak_rss_mb"]
     result["targets_met"]["peak_rss_mb"] = peak < TARGETS["peak_rss_mb"]

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from typing import Any
 
 import attrs
@@ -144,7 +145,8 @@ def main(argv: list[str] | None = None) -> None:
                     server.inject(Fault(delay=float(words[1]), times=None, path=r"/ims/"))
                 print(json.dumps({"delay": float(words[1])}), flush=True)
             elif words[0] == "stats":
-                stats = {"requests": len(server.requests), "records": server.records_served}
+                stats = {"requests": len(server.requests), "records": server.records_served,
+                         "cpu_s": round(time.process_time(), 3)}
                 print(json.dumps(stats), flush=True)
                 server.clear_log()
                 server.records_served = 0
