@@ -41,6 +41,9 @@ __all__ = ["EmailNotifier", "SentNotice", "email_notifier", "ensure_email_notifi
 
 log = logging.getLogger(__name__)
 
+#: The triggers of daily-sync jobs (the engine says ``"schedule"``).
+_SCHEDULED = ("schedule", "scheduled")
+
 
 @attrs.frozen
 class SentNotice:
@@ -63,7 +66,7 @@ class EmailNotifier:
         settings: SmtpSettings | None = None,
         *,
         store: StateStore | None = None,
-        triggers: Iterable[str] | None = ("schedule", "scheduled"),
+        triggers: Iterable[str] | None = _SCHEDULED,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -97,19 +100,18 @@ class EmailNotifier:
             self.settings = _settings_from_env()
         if self.settings is None and not self._warned:
             self._warned = True
-            log.warning("no %s set: sync administrators are not e-mailed", SMTP_URL_ENV)
+            log.warning("no %s set: sync administrators are not e-mailed about daily syncs",
+                        SMTP_URL_ENV)
         return self.settings
 
-    def _wanted(self, event: SyncJobEvent) -> bool:
-        if self.triggers is not None and event.trigger not in self.triggers:
-            return False
-        if event.state is JobState.PENDING_REVIEW and event.trigger in ("schedule", "scheduled"):
-            # Auto-apply applies a scheduled request that is not held at once: the admins
-            # hear "applied" (or "failed") instead of "waits for review".
-            from rostersync_core.sync.jobs import get_request
+    def _waits_for_review(self, event: SyncJobEvent) -> bool:
+        """False for a scheduled request that auto-apply applies at once (the admins hear
+        "applied" or "failed" instead of "waits for review")."""
+        if event.state is not JobState.PENDING_REVIEW or event.trigger not in _SCHEDULED:
+            return True
+        from rostersync_core.sync.jobs import get_request
 
-            return not get_request(self._state_store(), event.job_id).settings.auto_apply
-        return True
+        return not get_request(self._state_store(), event.job_id).settings.auto_apply
 
     def _school_name(self, school_id: str) -> str:
         c = t.connections.c
@@ -127,7 +129,9 @@ class EmailNotifier:
         from rostersync_core.schedule.schedules import sync_admins
 
         notice = compose_notice(event)
-        if notice is None or not self._wanted(event):
+        if notice is None or (self.triggers is not None and event.trigger not in self.triggers):
+            return None
+        if self._smtp() is None or not self._waits_for_review(event):
             return None
         recipients = tuple(event.admins) or sync_admins(self._state_store(), event.school_id)
         if not recipients:
