@@ -230,3 +230,35 @@ def test_wrong_credentials_fail_the_sync_loudly(
     job = run_sync(core.store, core.host, core.platform, SCHOOL, raise_errors=False)
     assert job.state is JobState.FAILED and job.error_kind
     assert "not-the-right-secret" not in job.reason
+
+
+def test_a_csv_delta_exchange_applies_only_the_changes(
+    core: Core, district: District, tmp_path: Path
+) -> None:
+    from rostersync_oneroster.testing import dataset_from_district
+
+    later = evolve_district(district, new_students=2, withdrawals=1, teacher_changes=1)
+    folder = tmp_path / "feed"
+    write_csv(district, folder)
+    set_up(core, district, "oneroster", {"source": "csv", "path": str(folder)})
+    sync(core)
+    delta = dataset_from_district(district, version="1.1").evolve(
+        dataset_from_district(later, version="1.1"), modified="2026-09-01T00:00:00.000Z"
+    )
+    write_csv(delta, folder, delta_since="2026-08-15T00:00:00Z")
+    job = sync(core)
+    assert job.counts["students"]["create"] == 2
+    assert job.counts["students"]["archive"] == 1
+    assert job.counts["family_links"]["archive"] >= 1  # the withdrawn student's
+    assert not job.counts["classes"].get("archive")
+    assert not job.counts["staff"].get("archive")
+    # The platform now holds what a full sync of the later snapshot would give.
+    full = tmp_path / "full"
+    write_csv(later, full)
+    core.store.save_connection(
+        SchoolConnection(
+            SCHOOL, "oneroster", {"source": "csv", "path": str(full)}, sorted(district.schools)[0]
+        ),
+        public_config={"source": "csv", "path": str(full)},
+    )
+    assert sync(core).change_count == 0

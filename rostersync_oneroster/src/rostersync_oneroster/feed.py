@@ -224,7 +224,7 @@ class SchoolFeed:
             all_roles = n.roles_at(row)
             if n.is_removed(row):
                 if delta:
-                    self._report_removed_user(context, sis_id, all_roles)
+                    self._report_removed_user(context, sis_id, all_roles, row)
                 continue
             if "student" in roles_here:
                 person = n.person_from(row, PersonKind.STUDENT, (), context)
@@ -303,7 +303,17 @@ class SchoolFeed:
         )
 
     @staticmethod
-    def _report_removed_user(context: FetchContext, sis_id: str, roles: list[str]) -> None:
+    def _report_removed_user(
+        context: FetchContext, sis_id: str, roles: list[str], row: dict[str, Any]
+    ) -> None:
+        """A ``tobedeleted`` user in a delta: gone, with the family links its ``agents``
+        still name (a delta cannot show them disappear otherwise)."""
+        agents = n.ref_ids(row.get("agents"))
+        for agent in agents:
+            if "student" in roles:
+                context.report_removed(RecordKind.FAMILY_LINK, f"{agent}|{sis_id}")
+            if any(r in n.FAMILY_ROLES for r in roles):
+                context.report_removed(RecordKind.FAMILY_LINK, f"{sis_id}|{agent}")
         kinds = set()
         for role in roles:
             if role in n.STUDENT_ROLES:
