@@ -136,19 +136,22 @@ class SchoolFeed:
         classes: list[SchoolClass] = []
         lead: dict[str, str] = {}
         grades: dict[str, set[str]] = {}
-        rows = self.api.school_records(self.school_id, "section", "sections")
-        for row in itertools.islice(rows, self.limit):
+        # Every section is read (a course's grades come from all of them); with a limit,
+        # only the first ``limit`` become classes.
+        for row in self.api.school_records(self.school_id, "section", "sections"):
             try:
                 klass = ps.section_class(row, courses)
             except ps.BadRow as bad:
                 invalid.append((RecordKind.CLASS, bad))
                 continue
+            if klass.course_sis_id:
+                grades.setdefault(klass.course_sis_id, set()).update(klass.grade_ids)
+            if self.limit is not None and len(classes) >= self.limit:
+                continue
             classes.append(klass)
             staff_id = text(row.get("staff_id"))
             if staff_id:
                 lead[klass.sis_id] = staff_id
-            if klass.course_sis_id:
-                grades.setdefault(klass.course_sis_id, set()).update(klass.grade_ids)
         unique = {id(info): info for info in courses.values()}.values()
         course_records = [
             attrs.evolve(i.course, grade_ids=tuple(sorted(grades.get(i.course.sis_id, ()),
