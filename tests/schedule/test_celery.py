@@ -56,6 +56,19 @@ def _require_redis() -> None:
         pytest.skip(message)
 
 
+def _forget_queue(broker: str, queue: str) -> None:
+    """Remove what this session's queue left in Redis."""
+    import redis
+
+    client = redis.Redis.from_url(broker)
+    try:
+        keys = list(client.scan_iter(match=f"*{queue}*"))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()
+
+
 class Workers:
     """Celery worker subprocesses on one private queue; always stopped at teardown."""
 
@@ -69,12 +82,14 @@ class Workers:
         for n in range(count):
             log = self.tmp / f"worker-{n}.log"
             name = f"w{n}-{secrets.token_hex(3)}@%h"
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "celery", "-A", "rostersync_core.workers.app", "worker",
-                 "--pool=solo", "-Q", self.env["ROSTERSYNC_CELERY_QUEUE"], "-n", name,
-                 "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "info"],
-                env=self.env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
-            )
+            with log.open("wb") as output:  # the child keeps its own copy of the handle
+                proc = subprocess.Popen(
+                    [sys.executable, "-m", "celery", "-A", "rostersync_core.workers.app",
+                     "worker", "--pool=solo", "-Q", self.env["ROSTERSYNC_CELERY_QUEUE"],
+                     "-n", name, "--without-gossip", "--without-mingle", "--without-heartbeat",
+                     "-l", "info"],
+                    env=self.env, stdout=output, stderr=subprocess.STDOUT,
+                )
             self.procs.append((proc, log))
 
     def logs(self) -> str:
@@ -131,6 +146,7 @@ def celery_setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str,
         workers.stop()
         store.close()
         drop_pg_database(db_url)
+        _forget_queue(broker, queue)
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)
