@@ -79,6 +79,8 @@ class SchoolLock:
         self.owner = uuid.uuid4().hex
         self.hostname = socket.gethostname()
         self.lost = False
+        #: The job of the crashed run whose lock this one took over (``None``: no takeover).
+        self.taken_over: int | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -156,6 +158,7 @@ class SchoolLock:
                     .values(**{k: v for k, v in row.items() if k != "school_id"})
                 ).rowcount
                 if taken == 1:
+                    self.taken_over = held.job_id
                     log.warning(
                         "took over the lock of school %s left by an interrupted run (job %s)",
                         self.school_id,

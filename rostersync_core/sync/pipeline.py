@@ -135,10 +135,23 @@ def run_sync(
     lock.acquire(on_claim=claim)
     try:
         assert lock.job_id is not None
+        _close_crashed(store, host, lock.taken_over)
         job = get_job(store, lock.job_id)
         announce(store, host, job, previous=None)
         try:
             changes, frozen, settings = _build_request(store, host, platform, school_id, report)
+        except (KeyboardInterrupt, SystemExit):
+            change_state(
+                store,
+                host,
+                job,
+                JobState.FAILED,
+                allowed={JobState.RUNNING},
+                actor=trigger,
+                reason="the sync was interrupted",
+                error_kind="internal",
+            )
+            raise
         except Exception as exc:
             kind = error_kind_of(exc)
             message = str(exc) if isinstance(exc, RostersyncError) else type(exc).__name__
@@ -179,6 +192,23 @@ def run_sync(
         return job
     finally:
         lock.release()
+
+
+def _close_crashed(store: StateStore, host: PluginHost, job_id: int | None) -> None:
+    """A run whose lock was taken over crashed: its job, if still running, failed."""
+    if job_id is None:
+        return
+    with contextlib.suppress(RostersyncError):
+        change_state(
+            store,
+            host,
+            get_job(store, job_id),
+            JobState.FAILED,
+            allowed={JobState.RUNNING},
+            actor="rostersync",
+            reason="the run stopped without finishing (its process ended)",
+            error_kind="internal",
+        )
 
 
 def _refuse_unfinished_apply(store: StateStore, school_id: str) -> None:

@@ -68,7 +68,9 @@ def test_a_running_sync_refuses_a_second_one_in_the_same_process(
             raise AssertionError("the second sync was not refused")
 
 
-def _plant_lock(store: Any, school: str, *, hostname: str, pid: int, age_s: float) -> None:
+def _plant_lock(
+    store: Any, school: str, *, hostname: str, pid: int, age_s: float, job_id: int | None = None
+) -> None:
     import datetime as dt
 
     stamp = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=age_s)
@@ -78,7 +80,7 @@ def _plant_lock(store: Any, school: str, *, hostname: str, pid: int, age_s: floa
                 school_id=school,
                 owner="crashed",
                 purpose="sync",
-                job_id=None,
+                job_id=job_id,
                 hostname=hostname,
                 pid=pid,
                 acquired_at=stamp,
@@ -153,3 +155,17 @@ def test_an_apply_killed_part_way_completes_on_rerun_without_duplicates_or_losse
     with store.engine.connect() as conn:
         sis_ids = conn.execute(sa.text("SELECT sis_id FROM ref_people")).scalars().all()
     assert len(sis_ids) == len(set(sis_ids))
+
+
+def test_the_job_of_a_crashed_run_is_marked_failed_when_its_lock_is_taken_over(
+    store: Any, platform: Any, host: Any, school: str
+) -> None:
+    from rostersync_core.sync.jobs import insert_job
+
+    with store.engine.begin() as conn:
+        crashed = insert_job(conn, school, "manual")
+    _plant_lock(store, school, hostname="elsewhere", pid=1, age_s=3600, job_id=crashed)
+    run_sync(store, host, platform, school)
+    old = get_job(store, crashed)
+    assert old.state is JobState.FAILED
+    assert "stopped without finishing" in old.reason
