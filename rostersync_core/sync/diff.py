@@ -207,6 +207,8 @@ def _diff_entities(
             cs.add(kind, SyncAction.LINK, sis_id, platform_id=pid, before=record.values)
             ids[sis_id] = pid
             reverse[pid] = sis_id
+            if not record.archived:  # matched records count for the hold thresholds too
+                cs.population[label] += 1
         current = record.values
         if record.archived:
             fields = _changed(rec, current, allowed)

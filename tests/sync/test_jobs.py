@@ -173,6 +173,7 @@ def test_an_existing_platform_student_is_linked_and_updated_not_duplicated(
         school, [PlatformChange("seed-1", STUDENT, ChangeAction.CREATE, values=existing)]
     )
     job = run_sync(store, host, platform, school)
+    assert job.state is JobState.HELD  # 1 of 1 matched students would be updated
     mine = [c for c in iter_changes(store, job.id) if c.sis_id == student.sis_id]
     assert {c.action for c in mine} == {SyncAction.LINK, SyncAction.UPDATE}
     approve_job(store, host, platform, job.id, actor="ada")
