@@ -20,6 +20,7 @@ __all__ = [
     "SECRET_NAME",
     "check_config_schema",
     "check_counts",
+    "check_delta_marked",
     "check_limit_applies",
     "check_limited_subset",
     "check_same_records",
@@ -247,3 +248,24 @@ def check_limit_applies(limited: FetchedRoster, full: FetchedRoster) -> list[Pro
             "(plus what they depend on), so fast runs and previews stay fast",
         )
     ]
+
+
+def check_delta_marked(delta: FetchedRoster, full: FetchedRoster) -> list[Problem]:
+    """A fetch with ``context.since`` that leaves records out must say so (``mark_delta``):
+    otherwise the sync reads the missing records as gone from the SIS and archives them."""
+    full_counts, delta_counts = full.counts(), delta.counts()
+    problems = []
+    for kind in sorted(full_counts):
+        if delta_counts.get(kind, 0) < full_counts[kind] and kind not in delta.delta_kinds:
+            problems.append(
+                Problem(
+                    "delta",
+                    f"{kind.value.replace('_', ' ')} records",
+                    f"a fetch with context.since yielded {delta_counts.get(kind, 0)} of "
+                    f"{full_counts[kind]} without calling context.mark_delta({kind.value!r}); "
+                    "the sync would archive the others",
+                    "call context.mark_delta(kind) for each kind you fetch as a delta, or "
+                    "ignore context.since and yield the full snapshot",
+                )
+            )
+    return problems

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -49,6 +50,8 @@ class FetchedRoster:
     by_hook: Mapping[str, tuple[Any, ...]]
     invalid: tuple[InvalidRow, ...] = ()
     limit: int | None = None
+    since: dt.datetime | None = None
+    delta_kinds: frozenset[RecordKind] = frozenset()
 
     def records(self) -> Iterator[tuple[str, Any]]:
         """``(hook, record)`` for everything yielded (including objects of a wrong type)."""
@@ -104,10 +107,15 @@ def describe_record(record: object) -> str:
 
 
 def fetch_roster(
-    connector: Connector, session: object, sis_school_id: str, *, limit: int | None = None
+    connector: Connector,
+    session: object,
+    sis_school_id: str,
+    *,
+    limit: int | None = None,
+    since: dt.datetime | None = None,
 ) -> FetchedRoster:
     """Call every fetch hook for one school and keep what each yielded."""
-    context = FetchContext(sis_school_id=sis_school_id, limit=limit)
+    context = FetchContext(sis_school_id=sis_school_id, limit=limit, since=since)
     by_hook: dict[str, tuple[Any, ...]] = {}
     for hook in FETCH_HOOKS:
         by_hook[hook] = tuple(getattr(connector, hook)(session, context))
@@ -116,4 +124,6 @@ def fetch_roster(
         by_hook=by_hook,
         invalid=tuple(context.invalid),
         limit=limit,
+        since=since,
+        delta_kinds=frozenset(context.delta_kinds),
     )

@@ -6,6 +6,7 @@ with :func:`rostersync_core.testing.contract.connector_contract_suite`.
 
 from __future__ import annotations
 
+import datetime as dt
 import inspect
 import os
 import re
@@ -195,9 +196,13 @@ class ConnectorContractSuite:
         self, contract_connector: Connector, contract_session: object,
         contract_target: ContractTarget,
     ) -> Callable[..., FetchedRoster]:
-        def fetch(limit: int | None = None) -> FetchedRoster:
+        def fetch(limit: int | None = None, since: dt.datetime | None = None) -> FetchedRoster:
             return fetch_roster(
-                contract_connector, contract_session, contract_target.sis_school_id, limit=limit
+                contract_connector,
+                contract_session,
+                contract_target.sis_school_id,
+                limit=limit,
+                since=since,
             )
 
         return fetch
@@ -333,6 +338,14 @@ class ConnectorContractSuite:
         limited = contract_fetch(limit=contract_target.limit)
         _fail_on("context.limit is ignored",
                  compare.check_limit_applies(limited, contract_roster))
+
+    def test_a_delta_fetch_says_what_it_left_out(
+        self, contract_roster: FetchedRoster, contract_fetch: Callable[..., FetchedRoster],
+        contract_target: ContractTarget,
+    ) -> None:
+        delta = contract_fetch(since=contract_target.since)
+        _fail_on("a delta fetch would archive records",
+                 compare.check_delta_marked(delta, contract_roster))
 
     # -- failures ------------------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 from collections.abc import Mapping
 from typing import Any, Protocol, runtime_checkable
@@ -55,6 +56,8 @@ class ContractTarget:
       prove paging lost or doubled nothing. ``None`` skips that check.
     - ``faults``: a :class:`FaultInjector` for the retry checks (``None`` skips them).
     - ``limit``: the ``context.limit`` used by the fast-run check.
+    - ``since``: the ``context.since`` of the delta check: a time after every change in the
+      fake SIS (fixed, so recorded cassettes replay).
     """
 
     config: Mapping[str, Any]
@@ -63,3 +66,4 @@ class ContractTarget:
     expected_counts: Mapping[str, int] | None = None
     faults: FaultInjector | None = None
     limit: int = 2
+    since: dt.datetime = dt.datetime(2099, 1, 1, tzinfo=dt.UTC)
