@@ -29,7 +29,7 @@ FLAVOURS = [("1.2", "oauth2"), ("1.1", "oauth1")]
 
 @pytest.fixture(scope="session")
 def district() -> District:
-    return generate_district(students=60, seed=5)
+    return generate_district(students=40, seed=5)
 
 
 @pytest.fixture(scope="session")
