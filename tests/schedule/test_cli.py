@@ -6,9 +6,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import queue
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -103,25 +105,39 @@ def test_scheduler_run_stops_cleanly_on_ctrl_c(db: str, worker_host: None) -> No
         [sys.executable, "-m", "rostersync_core", "--db", db, "scheduler", "run", "--poll", "0.2"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
+    lines: queue.Queue[str] = queue.Queue()
+    output = proc.stdout
+    assert output is not None
+
+    def read() -> None:
+        for line in output:
+            lines.put(line)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
     seen: list[str] = []
     try:
-        assert proc.stdout is not None
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            line = proc.stdout.readline()
-            seen.append(line)
-            if "maple: pending_review" in line or not line:
-                break
-        assert any("maple: pending_review" in line for line in seen), "".join(seen)
+        while not any("maple: pending_review" in line for line in seen):
+            assert time.monotonic() < deadline, "no run within 30 s:\n" + "".join(seen)
+            try:
+                seen.append(lines.get(timeout=1))
+            except queue.Empty:
+                assert proc.poll() is None, "the scheduler exited:\n" + "".join(seen)
         proc.send_signal(signal.SIGINT)
-        rest, _ = proc.communicate(timeout=30)
+        proc.wait(timeout=30)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    assert proc.returncode == 0, "".join(seen) + rest
+        reader.join(timeout=10)
+        output.close()
+    while not lines.empty():
+        seen.append(lines.get())
+    rest = "".join(seen)
+    assert proc.returncode == 0, rest
     assert "scheduler stopped" in rest
-    assert "Traceback" not in "".join(seen) + rest
+    assert "Traceback" not in rest
 
 
 def test_notify_test_sends_a_test_email_to_the_sync_administrators(
