@@ -73,6 +73,8 @@ def test_a_failing_run_never_prints_the_secrets_it_was_given(run_contract: RunCo
          "which was not yielded in a run with context.limit=2"),
         ("ignores-limit", "test_limit_makes_the_fetch_smaller",
          "[limit] a run with context.limit=2: yielded everything although the school holds"),
+        ("logs-secret", "test_logs_hold_no_secret",
+         "[secret-in-log] the log (DEBUG and above) of authenticating and fetching: contains"),
         ("unmarked-delta", "test_a_delta_fetch_says_what_it_left_out",
          "[delta] student records: a fetch with context.since yielded 1 of 3 without calling"),
         ("no-retry", "test_transient_errors_are_retried",

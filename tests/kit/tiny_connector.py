@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import logging
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -53,6 +54,7 @@ MISTAKES = (
     "missing-title",
     "school-not-listed",
     "unmarked-delta",
+    "logs-secret",
     "no-retry",
     "retries-credentials",
 )
@@ -121,6 +123,8 @@ class TinyConnector:
     @hookimpl
     def rostersync_authenticate(self, config: Mapping[str, Any]) -> str:
         key = str(config["api_key"])
+        if "logs-secret" in self.mistakes:
+            logging.getLogger("tiny").debug("connecting with key %s", key)
         if "auth-not-checked" in self.mistakes:
             return key
         try:
