@@ -249,3 +249,50 @@ def test_a_server_that_refuses_the_delta_filter_is_read_in_full(
     assert fetched.of(Person) == set(district.school(school_id).people)
     assert RecordKind.STUDENT not in fetched.context.delta_kinds
     assert RecordKind.ENROLMENT not in fetched.context.delta_kinds
+
+
+@pytest.mark.parametrize(
+    ("version", "auth", "signature_method"),
+    [
+        ("1.1", "oauth2", "HMAC-SHA256"),
+        ("1.1", "oauth1", "HMAC-SHA1"),
+        ("1.2", "oauth1", "HMAC-SHA256"),
+    ],
+    ids=["1.1-oauth2", "1.1-oauth1-sha1", "1.2-oauth1"],
+)
+def test_every_version_and_auth_scheme_combination_works(
+    connector: OneRosterConnector,
+    district: District,
+    school_id: str,
+    version: str,
+    auth: str,
+    signature_method: str,
+) -> None:
+    with FakeOneRosterServer(
+        district, version=version, auth=auth, signature_method=signature_method
+    ) as sis:
+        full_fetch_matches(connector, sis, district, school_id)
+
+
+class ShiftingServer(FakeOneRosterServer):
+    """Inserts a user at the front of the list after the first page of users was served,
+    as a live SIS does when a row is added mid-fetch (every later offset shifts by one)."""
+
+    def _collection(self, request, view):  # type: ignore[no-untyped-def]
+        response = super()._collection(request, view)
+        if view == "users" and request.arg("offset") == "0":
+            newcomer = dict(self.dataset.records("users")[0], sourcedId="0000001")
+            self.dataset.collections["users"]["0000001"] = newcomer
+            self.dataset.forget()
+        return response
+
+
+def test_a_row_added_mid_fetch_is_not_yielded_twice(
+    connector: OneRosterConnector, district: District, school_id: str
+) -> None:
+    with ShiftingServer(district) as sis:
+        session = connector.rostersync_authenticate(sis.config(page_size=20))
+        fetched = fetch_school(connector, session, school_id)
+    ids = [p.sis_id for p in fetched.people]
+    assert len(ids) == len(set((p.sis_id, p.kind) for p in fetched.people))
+    assert {p.sis_id for p in district.school(school_id).people} <= set(ids)
