@@ -11,6 +11,7 @@ import re
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import attrs
 import pytest
@@ -102,3 +103,17 @@ def generated_connector(
     yield path
     for module in [m for m in sys.modules if m.startswith("rostersync_demo")]:
         del sys.modules[module]
+
+
+@pytest.fixture
+def tiny() -> Any:
+    """The tiny connector module (``tests/kit/tiny_connector.py``), imported by path."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "kit_tiny_connector", Path(__file__).parent / "tiny_connector.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
