@@ -28,6 +28,7 @@ from rostersync_core.model import (
     School,
     SchoolClass,
     Subject,
+    record_kind,
 )
 from rostersync_powerschool import __version__
 from rostersync_powerschool.api import PowerSchoolApi
@@ -58,12 +59,15 @@ class PowerSchoolSession:
         return self.feeds[key]
 
 
-def _counted(records: Iterator[Any], context: FetchContext, kind: RecordKind) -> Iterator[Any]:
-    count = 0
+def _counted(records: Iterator[Any], context: FetchContext) -> Iterator[Any]:
+    """Yield ``records``, then tell the engine how many of each kind were read."""
+    counts: dict[RecordKind, int] = {}
     for record in records:
-        count += 1
+        kind = record_kind(record)
+        counts[kind] = counts.get(kind, 0) + 1
         yield record
-    context.progress(kind, count)
+    for kind, count in counts.items():
+        context.progress(kind, count)
 
 
 class PowerSchoolConnector:
@@ -122,32 +126,31 @@ class PowerSchoolConnector:
     def rostersync_fetch_grades(
         self, session: PowerSchoolSession, context: FetchContext
     ) -> Iterator[Grade]:
-        return _counted(iter(session.feed(context).grades()), context, RecordKind.GRADE)
+        return _counted(iter(session.feed(context).grades()), context)
 
     @hookimpl
     def rostersync_fetch_subjects(
         self, session: PowerSchoolSession, context: FetchContext
     ) -> Iterator[Subject]:
-        return _counted(iter(session.feed(context).subjects()), context, RecordKind.SUBJECT)
+        return _counted(iter(session.feed(context).subjects()), context)
 
     @hookimpl
     def rostersync_fetch_classes(
         self, session: PowerSchoolSession, context: FetchContext
     ) -> Iterator[AcademicSession | Course | SchoolClass]:
-        return _counted(session.feed(context).classes(context), context, RecordKind.CLASS)
+        return _counted(session.feed(context).classes(context), context)
 
     @hookimpl
     def rostersync_fetch_people(
         self, session: PowerSchoolSession, context: FetchContext
     ) -> Iterator[Person]:
-        return _counted(session.feed(context).people(context), context, RecordKind.STUDENT)
+        return _counted(session.feed(context).people(context), context)
 
     @hookimpl
     def rostersync_fetch_enrolments(
         self, session: PowerSchoolSession, context: FetchContext
     ) -> Iterator[Enrolment | FamilyLink]:
-        return _counted(session.feed(context).enrolments(context), context,
-                        RecordKind.ENROLMENT)
+        return _counted(session.feed(context).enrolments(context), context)
 
 
 #: The object the entry point names.

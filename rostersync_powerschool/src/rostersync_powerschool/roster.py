@@ -45,7 +45,8 @@ _STUDENT_EXPANSIONS = "school_enrollment,contact,contact_info"
 @attrs.define
 class _Students:
     synced: list[Person]
-    raw: dict[str, Mapping[str, Any]]  # by dcid: synced and unreadable students
+    #: The flat ``contact`` expansion by dcid (synced and unreadable students).
+    flat_contacts: dict[str, Any]
     left_out: set[str]  # enroll status not synced, or beyond the limit
     invalid: list[ps.BadRow]
 
@@ -192,10 +193,10 @@ class SchoolFeed:
             except ps.BadRow as bad:
                 found.invalid.append(bad)
                 if bad.sis_id:
-                    found.raw[bad.sis_id] = row
+                    found.flat_contacts[bad.sis_id] = row.get("contact")
                 continue
             found.synced.append(person)
-            found.raw[person.sis_id] = row
+            found.flat_contacts[person.sis_id] = row.get("contact")
         self._students = found
         return found
 
@@ -251,7 +252,8 @@ class SchoolFeed:
                     yield student_id, _contact_guardians(student_id, contacts or [], invalid)
                 return
         for student_id in ids:
-            yield student_id, ps.expansion_guardians(students.raw[student_id])
+            flat = {"contact": students.flat_contacts.get(student_id)}
+            yield student_id, ps.expansion_guardians(flat)
 
     def people(self, context: FetchContext) -> Iterator[Person]:
         students = self.students(refresh=True)
