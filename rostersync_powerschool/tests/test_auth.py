@@ -119,3 +119,11 @@ def test_an_address_without_a_token_endpoint_is_a_config_error(
     with pytest.raises(ConfigError) as caught:
         connector.authenticate(ps.config(base_url=ps.url + "/not-powerschool"))
     assert caught.value.field == "base_url"
+
+
+def test_later_sessions_with_the_same_credentials_reuse_the_token(
+    connector: Connector, ps: FakePowerSchool
+) -> None:
+    connector.authenticate(ps.config())
+    connector.authenticate(ps.config(max_concurrency=2))
+    assert ps.issuer is not None and ps.issuer.tokens_issued == 1

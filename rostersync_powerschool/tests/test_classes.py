@@ -176,3 +176,30 @@ def test_enrolment_dates_are_read_when_present(
                      and e.person_sis_id == str(rows[0]["student_id"]))
     assert (enrolment.begin_date, enrolment.end_date) == (dt.date(2026, 9, 1),
                                                           dt.date(2027, 1, 15))
+
+
+def test_a_school_powerschool_does_not_have_is_an_unknown_school(
+    connector: Connector, ps: FakePowerSchool
+) -> None:
+    import pytest
+
+    from rostersync_core.errors import UnknownSchoolError
+    from rostersync_core.testing.contract_fetch import fetch_roster
+
+    session = connector.authenticate(ps.config())
+    with pytest.raises(UnknownSchoolError):
+        fetch_roster(connector, session, "4242")
+
+
+def test_a_lead_teacher_missing_from_the_staff_list_is_reported_not_enrolled(
+    ps: FakePowerSchool, fetch: Callable[..., FetchedRoster]
+) -> None:
+    school = ps.data.schools[100]
+    gone = school.sections[0]["staff_id"]
+    school.staff = [s for s in school.staff if s["id"] != gone]
+    roster = fetch(ps)
+    taught = {e.class_sis_id for e in _of(roster, Enrolment) if e.person_sis_id == str(gone)}
+    reported = {r.sis_id.split("|")[0] for r in roster.invalid
+                if r.kind is RecordKind.ENROLMENT and r.sis_id.endswith(f"|{gone}")}
+    assert not taught and str(school.sections[0]["id"]) in reported
+    assert {r.reason for r in roster.invalid} == {"its teacher is not on the school's staff list"}

@@ -30,7 +30,7 @@ from rostersync_powerschool.shapes import (
     wrapped_count,
 )
 
-__all__ = ["COTEACHER_QUERY", "DEFAULT_PAGE_SIZE", "PowerSchoolApi"]
+__all__ = ["COTEACHER_QUERY", "DEFAULT_PAGE_SIZE", "PowerSchoolApi", "token_auth"]
 
 #: The PowerQuery that lists every teacher of every section (lead and co-teachers).
 COTEACHER_QUERY = "com.powerschool.core.users.coteacher_access_roles"
@@ -38,6 +38,16 @@ COTEACHER_QUERY = "com.powerschool.core.users.coteacher_access_roles"
 DEFAULT_PAGE_SIZE = 100
 #: Default token lifetime when ``expires_in`` is unreadable (PowerSchool's is ~30 days).
 _DEFAULT_LIFETIME = 3600.0
+
+
+def token_auth(settings: PowerSchoolSettings) -> OAuth2ClientCredentials:
+    """The plugin's OAuth 2 client credentials at ``/oauth/access_token`` (token cached)."""
+    return OAuth2ClientCredentials(
+        "/oauth/access_token",
+        settings.client_id,
+        settings.client_secret,
+        default_lifetime=_DEFAULT_LIFETIME,
+    )
 
 
 class PowerSchoolApi:
@@ -49,14 +59,10 @@ class PowerSchoolApi:
         *,
         retry: RetryPolicy | None = None,
         timeout: float = 30.0,
+        auth: OAuth2ClientCredentials | None = None,
     ) -> None:
         self.settings = settings
-        self.auth = OAuth2ClientCredentials(
-            "/oauth/access_token",
-            settings.client_id,
-            settings.client_secret,
-            default_lifetime=_DEFAULT_LIFETIME,
-        )
+        self.auth = auth or token_auth(settings)
         self.client = SisClient(
             settings.base_url,
             auth=self.auth,

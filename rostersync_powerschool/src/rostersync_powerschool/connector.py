@@ -7,6 +7,8 @@ and the per-school feeds of one sync).
 
 from __future__ import annotations
 
+import hashlib
+import threading
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -16,7 +18,7 @@ from rostersync_core import hookimpl
 from rostersync_core.connector_info import PLUGIN_API_VERSION, ConnectorInfo
 from rostersync_core.errors import ConfigError
 from rostersync_core.fetch import FetchContext
-from rostersync_core.http import RetryPolicy, SisNotFoundError
+from rostersync_core.http import OAuth2ClientCredentials, RetryPolicy, SisNotFoundError
 from rostersync_core.model import (
     AcademicSession,
     Course,
@@ -31,7 +33,7 @@ from rostersync_core.model import (
     record_kind,
 )
 from rostersync_powerschool import __version__
-from rostersync_powerschool.api import PowerSchoolApi
+from rostersync_powerschool.api import PowerSchoolApi, token_auth
 from rostersync_powerschool.roster import SchoolFeed
 from rostersync_powerschool.settings import CONFIG_SCHEMA, PowerSchoolSettings
 from rostersync_powerschool.shapes import text
@@ -77,6 +79,20 @@ class PowerSchoolConnector:
     def __init__(self, *, retry: RetryPolicy | None = None, timeout: float = 30.0) -> None:
         self.retry = retry
         self.timeout = timeout
+        # One token per set of credentials, reused by later sessions until it expires:
+        # PowerSchool answers 429 to clients that ask for tokens too often.
+        self._auths: dict[tuple[str, str, str], OAuth2ClientCredentials] = {}
+        self._auths_lock = threading.Lock()
+
+    def _auth_for(self, settings: PowerSchoolSettings) -> OAuth2ClientCredentials:
+        digest = hashlib.blake2b(settings.client_secret.encode(), digest_size=16).hexdigest()
+        key = (settings.base_url, settings.client_id, digest)
+        with self._auths_lock:
+            if key not in self._auths:
+                if len(self._auths) >= 64:
+                    self._auths.pop(next(iter(self._auths)))
+                self._auths[key] = token_auth(settings)
+            return self._auths[key]
 
     @hookimpl
     def rostersync_connector_info(self) -> ConnectorInfo:
@@ -93,7 +109,8 @@ class PowerSchoolConnector:
     @hookimpl
     def rostersync_authenticate(self, config: Mapping[str, Any]) -> PowerSchoolSession:
         settings = PowerSchoolSettings.from_config(config)
-        api = PowerSchoolApi(settings, retry=self.retry, timeout=self.timeout)
+        api = PowerSchoolApi(settings, retry=self.retry, timeout=self.timeout,
+                             auth=self._auth_for(settings))
         try:
             api.check()
         except SisNotFoundError:

@@ -16,9 +16,9 @@ from typing import Any
 
 import attrs
 
-from rostersync_core.errors import ConfigError
+from rostersync_core.errors import ConfigError, UnknownSchoolError
 from rostersync_core.fetch import FetchContext
-from rostersync_core.http import SisNotFoundError
+from rostersync_core.http import SisNotFoundError, segment
 from rostersync_core.model import (
     AcademicSession,
     Course,
@@ -86,8 +86,11 @@ class SchoolFeed:
 
     def grades(self) -> list[Grade]:
         """The school's grade levels, ``low_grade`` to ``high_grade``, as integer strings."""
-        school = as_mapping(as_mapping(self.api.get_json(
-            f"ws/v1/school/{self.school_id}")).get("school"))
+        try:
+            body = self.api.get_json(f"ws/v1/school/{segment(self.school_id)}")
+        except SisNotFoundError:
+            raise UnknownSchoolError(f"PowerSchool has no school {self.school_id!r}") from None
+        school = as_mapping(as_mapping(body).get("school"))
         low, high = int_or_none(school.get("low_grade")), int_or_none(school.get("high_grade"))
         if low is None or high is None or low > high:
             levels = sorted({int(p.grade_id) for p in self.students().synced})
@@ -304,7 +307,7 @@ class SchoolFeed:
         yield from family.links
 
     def _section_rows(self, section_id: str) -> list[Mapping[str, Any]]:
-        path = f"ws/v1/section/{section_id}/section_enrollment"
+        path = f"ws/v1/section/{segment(section_id)}/section_enrollment"
         return list(self.api.list_records(path, "section_enrollments", "section_enrollment",
                                           resource="section_enrollment", use_count=False))
 
