@@ -35,10 +35,7 @@ an exception in a handler becomes a 500. Unknown paths answer 404.
 
 from __future__ import annotations
 
-import base64
-import json
 import re
-import secrets
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -47,6 +44,10 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import attrs
+
+from rostersync_core.testing.fake_sis_faults import Fault, FaultPlan
+from rostersync_core.testing.fake_sis_http import FakeRequest, FakeResponse, LoggedRequest
+from rostersync_core.testing.fake_sis_oauth import OAuth2TokenIssuer
 
 __all__ = [
     "FakeRequest",
@@ -60,244 +61,6 @@ __all__ = [
 ]
 
 
-def _lower(headers: Mapping[str, str]) -> dict[str, str]:
-    return {k.lower(): v for k, v in headers.items()}
-
-
-@attrs.frozen
-class FakeRequest:
-    """A request as a handler sees it. ``headers`` keys are lower-case."""
-
-    method: str
-    path: str
-    query: Mapping[str, list[str]]
-    headers: Mapping[str, str]
-    body: bytes
-    url: str  # absolute, as the client addressed it (OAuth 1 verification needs it)
-    raw_path: str = ""
-
-    def arg(self, name: str, default: str | None = None) -> str | None:
-        """The first value of query parameter ``name``."""
-        values = self.query.get(name)
-        return values[0] if values else default
-
-    def header(self, name: str, default: str = "") -> str:
-        return self.headers.get(name.lower(), default)
-
-    def json(self) -> Any:
-        return json.loads(self.body or b"null")
-
-    def form(self) -> dict[str, str]:
-        """The form-encoded body, first value per name."""
-        return {k: v[0] for k, v in parse_qs(self.body.decode(), keep_blank_values=True).items()}
-
-    def basic_auth(self) -> tuple[str, str] | None:
-        """``(user, password)`` from an ``Authorization: Basic`` header, or None."""
-        value = self.header("authorization")
-        if not value.lower().startswith("basic "):
-            return None
-        try:
-            user, _, password = base64.b64decode(value[6:]).decode().partition(":")
-        except (ValueError, UnicodeDecodeError):
-            return None
-        return user, password
-
-    def bearer(self) -> str | None:
-        value = self.header("authorization")
-        return value[7:] if value.lower().startswith("bearer ") else None
-
-
-@attrs.frozen
-class FakeResponse:
-    """What a handler answers. ``headers`` are sent as given (case preserved)."""
-
-    status: int = 200
-    body: bytes = b""
-    headers: tuple[tuple[str, str], ...] = ()
-
-    @classmethod
-    def json(
-        cls, data: Any, status: int = 200, headers: Mapping[str, str] | None = None
-    ) -> FakeResponse:
-        body = json.dumps(data).encode()
-        return cls(status, body, (("Content-Type", "application/json"), *(headers or {}).items()))
-
-    @classmethod
-    def text(
-        cls, text: str, status: int = 200, headers: Mapping[str, str] | None = None
-    ) -> FakeResponse:
-        return cls(
-            status, text.encode(), (("Content-Type", "text/plain"), *(headers or {}).items())
-        )
-
-    @classmethod
-    def empty(cls, status: int = 204, headers: Mapping[str, str] | None = None) -> FakeResponse:
-        return cls(status, b"", tuple((headers or {}).items()))
-
-    def with_headers(self, headers: Mapping[str, str]) -> FakeResponse:
-        return attrs.evolve(self, headers=(*self.headers, *headers.items()))
-
-
-@attrs.frozen
-class LoggedRequest:
-    """One request the server received (method, path, query, headers; no body)."""
-
-    method: str
-    path: str
-    query: Mapping[str, list[str]]
-    headers: Mapping[str, str]
-
-    def arg(self, name: str, default: str | None = None) -> str | None:
-        values = self.query.get(name)
-        return values[0] if values else default
-
-
-@attrs.define
-class Fault:
-    """A misbehaviour for matching requests.
-
-    - ``status`` (+ ``retry_after``, ``body``, ``headers``): answer this instead.
-    - ``delay``: wait this many seconds before answering (combines with the others).
-    - ``truncate``: send half the real body with the full ``Content-Length``, then hang up
-      (a short read). ``malformed``: send half the body with a matching length (bad JSON).
-    - ``drop``: hang up without answering.
-    - ``path`` / ``method``: a regex searched in the path, and a method; None matches all.
-    - ``skip``: let this many matching requests through first.
-    - ``times``: how many requests it affects (None: all of them, for ever).
-    """
-
-    status: int | None = None
-    retry_after: str | None = None
-    body: Any = None
-    headers: Mapping[str, str] = attrs.field(factory=dict)
-    delay: float = 0.0
-    truncate: bool = False
-    malformed: bool = False
-    drop: bool = False
-    path: str | None = None
-    method: str | None = None
-    skip: int = 0
-    times: int | None = 1
-    hits: int = 0
-
-    def matches(self, method: str, path: str) -> bool:
-        if self.method is not None and self.method.upper() != method:
-            return False
-        return self.path is None or re.search(self.path, path) is not None
-
-    def response(self) -> FakeResponse:
-        """The answer for a ``status`` fault."""
-        assert self.status is not None
-        headers = dict(self.headers)
-        if self.retry_after is not None:
-            headers["Retry-After"] = self.retry_after
-        body = self.body if self.body is not None else {"error": f"injected {self.status}"}
-        return FakeResponse.json(body, self.status, headers)
-
-
-class FaultPlan:
-    """The faults in force, applied in the order they were added (thread safe)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._faults: list[Fault] = []
-
-    def add(self, fault: Fault) -> Fault:
-        with self._lock:
-            self._faults.append(fault)
-        return fault
-
-    def clear(self) -> None:
-        with self._lock:
-            self._faults.clear()
-
-    def take(self, method: str, path: str) -> list[Fault]:
-        """The faults that hit this request (each counted); spent faults are dropped."""
-        hit: list[Fault] = []
-        with self._lock:
-            for fault in self._faults:
-                if not fault.matches(method, path):
-                    continue
-                if fault.skip > 0:
-                    fault.skip -= 1
-                    continue
-                if fault.times is not None:
-                    if fault.times <= 0:
-                        continue
-                    fault.times -= 1
-                fault.hits += 1
-                hit.append(fault)
-            self._faults = [f for f in self._faults if f.times is None or f.times > 0]
-        return hit
-
-
-class OAuth2TokenIssuer:
-    """Issues and checks OAuth 2 client-credentials tokens for a fake server.
-
-    - ``expires_in_as_string``: answer ``"expires_in": "3600"`` (PowerSchool) not ``3600``.
-    - ``refusal_status`` / ``refusal_body``: the answer to bad credentials (PowerSchool
-      style: ``refusal_status=200`` with ``{"error": ...}``).
-    - ``required_scopes``: scopes the token request must ask for.
-    """
-
-    def __init__(
-        self,
-        client_id: str,
-        client_secret: str,
-        *,
-        lifetime: float = 3600.0,
-        expires_in_as_string: bool = False,
-        refusal_status: int = 401,
-        refusal_body: Mapping[str, Any] | None = None,
-        required_scopes: tuple[str, ...] = (),
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.client_id = client_id
-        self.client_secret = client_secret
-        self.lifetime = lifetime
-        self.expires_in_as_string = expires_in_as_string
-        self.refusal_status = refusal_status
-        self.refusal_body = dict(refusal_body or {"error": "invalid_client"})
-        self.required_scopes = required_scopes
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._tokens: dict[str, float] = {}
-        self.tokens_issued = 0
-
-    def token_endpoint(self, request: FakeRequest) -> FakeResponse:
-        """Handle ``POST token_url`` (Basic auth, ``grant_type=client_credentials``)."""
-        form = request.form()
-        if request.basic_auth() != (self.client_id, self.client_secret):
-            return FakeResponse.json(self.refusal_body, self.refusal_status)
-        if form.get("grant_type") != "client_credentials":
-            return FakeResponse.json({"error": "unsupported_grant_type"}, 400)
-        asked = set(form.get("scope", "").split())
-        if not set(self.required_scopes) <= asked:
-            return FakeResponse.json({"error": "invalid_scope"}, 400)
-        token = secrets.token_hex(16)
-        with self._lock:
-            self._tokens[token] = self._clock() + self.lifetime
-            self.tokens_issued += 1
-        expires: int | str = int(self.lifetime)
-        if self.expires_in_as_string:
-            expires = str(expires)
-        return FakeResponse.json(
-            {"access_token": token, "token_type": "Bearer", "expires_in": expires}
-        )
-
-    def check(self, request: FakeRequest) -> bool:
-        """True when the request carries a token this issuer gave and that has not expired."""
-        token = request.bearer()
-        with self._lock:
-            expires = self._tokens.get(token or "")
-        return expires is not None and self._clock() < expires
-
-    def expire_all(self) -> None:
-        """Every token issued so far stops working (the next call answers 401)."""
-        with self._lock:
-            self._tokens.clear()
-
-
 @attrs.frozen
 class Route:
     method: str
@@ -306,6 +69,10 @@ class Route:
 
 
 Guard = Callable[[FakeRequest], FakeResponse | None]
+
+
+def _lower(headers: Mapping[str, str]) -> dict[str, str]:
+    return {k.lower(): v for k, v in headers.items()}
 
 
 class FakeSisServer:
