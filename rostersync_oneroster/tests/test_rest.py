@@ -65,6 +65,7 @@ def test_paging_asks_for_a_stable_order(
     [
         ({"count_header": None}, "no count header"),
         ({"count_header": "x-total-count"}, "lower-case count header"),
+        ({"lower_case_headers": True, "limit_cap": 7}, "lower-case count and link headers"),
         ({"count_header": None, "link_header": False}, "no count and no links"),
         ({"limit_cap": 7}, "a server cap on limit"),
         ({"limit_cap": 7, "count_header": None, "link_header": False}, "a cap and no signals"),

@@ -15,9 +15,10 @@ Serves orgs, schools, academicSessions, terms, courses, classes, users, students
 teachers, enrollments, each also by id and per school (``/schools/{id}/classes`` ...), with
 ``limit``/``offset``/``sort``/``orderBy``/``filter``. Real servers' quirks are options:
 ``count_header`` (``"X-Total-Count"``, ``"x-total-count"`` or None), ``link_header``,
-``limit_cap`` (the server silently caps ``limit``), ``supports_filter`` (False: any
-``filter`` is refused with a 400, as some 1.1 servers do). Faults (429, 500, slow pages, truncated
-bodies, dropped connections) come from :class:`~rostersync_core.testing.fake_sis.FakeSisServer`.
+``limit_cap`` (the server silently caps ``limit``), ``lower_case_headers``
+(``x-total-count``, ``link``), ``supports_filter`` (False: any ``filter`` is refused with
+a 400, as some 1.1 servers do). Faults (429, 500, slow pages, truncated bodies, dropped
+connections) come from :class:`~rostersync_core.testing.fake_sis.FakeSisServer`.
 """
 
 from __future__ import annotations
@@ -144,6 +145,7 @@ class FakeOneRosterServer(FakeSisServer):
         link_header: bool = True,
         limit_cap: int | None = None,
         supports_filter: bool = True,
+        lower_case_headers: bool = False,
         token_lifetime: float = 3600.0,
         client_id: str = FAKE_CLIENT_ID,
         client_secret: str = FAKE_CLIENT_SECRET,
@@ -156,6 +158,7 @@ class FakeOneRosterServer(FakeSisServer):
         self.link_header = link_header
         self.limit_cap = limit_cap
         self.supports_filter = supports_filter
+        self.lower_case_headers = lower_case_headers
         self.client_id = client_id
         self.client_secret = client_secret
         self.dataset = (
@@ -294,6 +297,8 @@ class FakeOneRosterServer(FakeSisServer):
             query = {k: v[0] for k, v in request.query.items()}
             query.update(limit=str(limit), offset=str(offset + limit))
             headers["Link"] = f'<{self.url}{request.raw_path}?{urlencode(query)}>; rel="next"'
+        if self.lower_case_headers:
+            headers = {k.lower(): v for k, v in headers.items()}
         return FakeResponse.json({key: page}, headers=headers)
 
     def _collection(self, request: FakeRequest, view: str) -> FakeResponse:
