@@ -1,7 +1,8 @@
 """Open the state database by URL: SQLite (a file) or PostgreSQL, one code path.
 
 SQLite gets foreign keys, WAL journaling, a busy timeout and real transactions (an explicit
-``BEGIN``, so DDL and DML are all-or-nothing); its parent directory is created.
+``BEGIN``, so DDL and DML are all-or-nothing; ``BEGIN IMMEDIATE`` with the
+:data:`IMMEDIATE_OPTION` execution option); its parent directory is created.
 """
 
 from __future__ import annotations
@@ -13,7 +14,13 @@ import sqlalchemy as sa
 
 from rostersync_core.errors import StateStoreError
 
-__all__ = ["create_state_engine", "safe_url"]
+__all__ = ["IMMEDIATE_OPTION", "create_state_engine", "safe_url"]
+
+#: Execution option: on SQLite, begin the transaction with ``BEGIN IMMEDIATE`` (take the
+#: write lock at once, waiting for the busy timeout) instead of a deferred ``BEGIN``. Use
+#: it for read-then-write transactions that other processes may run at the same time:
+#: ``engine.connect().execution_options(rostersync_immediate=True)``. Ignored elsewhere.
+IMMEDIATE_OPTION = "rostersync_immediate"
 
 _SQLITE_BUSY_MS = 30_000
 
@@ -40,7 +47,8 @@ def _sqlite_events(engine: sa.Engine) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(conn: sa.Connection) -> None:
-        conn.exec_driver_sql("BEGIN")
+        immediate = conn.get_execution_options().get(IMMEDIATE_OPTION, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def create_state_engine(url: str) -> sa.Engine:

@@ -17,6 +17,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from rostersync_core.errors import StateStoreError
+from rostersync_core.store.engine import IMMEDIATE_OPTION
 
 __all__ = [
     "MIGRATIONS_DIR",
@@ -69,22 +70,35 @@ def upgrade(engine: sa.Engine, *, target: str = "head") -> None:
     Raises :class:`StateStoreError` when the database was written by a newer rostersync
     (a revision this code does not know).
     """
-    where = engine.url.render_as_string(hide_password=True)
-    with engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_MIGRATION_LOCK})
+    with engine.connect() as conn:  # most opens find the schema at head: just read
         current = current_revisions(conn)
-        unknown = current - _known_revisions()
-        if unknown:
-            raise StateStoreError(
-                f"the state database {where} has schema revision "
-                f"{', '.join(sorted(unknown))}, which is newer than this rostersync-core knows",
-                hint="upgrade rostersync-core (pip install -U rostersync-core), "
-                "or point --db / ROSTERSYNC_DB at another database",
-            )
-        if target == "head" and current == head_revisions():
-            return
-        _run_upgrade(conn, target)
+    _refuse_newer(engine, current)
+    if target == "head" and current == head_revisions():
+        return
+    with engine.connect() as conn:
+        conn.execution_options(**{IMMEDIATE_OPTION: True})  # SQLite: the write lock first
+        with conn.begin():
+            if conn.dialect.name == "postgresql":
+                conn.execute(
+                    sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_MIGRATION_LOCK}
+                )
+            current = current_revisions(conn)  # another process may have migrated meanwhile
+            _refuse_newer(engine, current)
+            if target == "head" and current == head_revisions():
+                return
+            _run_upgrade(conn, target)
+
+
+def _refuse_newer(engine: sa.Engine, current: frozenset[str]) -> None:
+    unknown = current - _known_revisions()
+    if unknown:
+        where = engine.url.render_as_string(hide_password=True)
+        raise StateStoreError(
+            f"the state database {where} has schema revision "
+            f"{', '.join(sorted(unknown))}, which is newer than this rostersync-core knows",
+            hint="upgrade rostersync-core (pip install -U rostersync-core), "
+            "or point --db / ROSTERSYNC_DB at another database",
+        )
 
 
 def _run_upgrade(conn: sa.Connection, target: str) -> None:

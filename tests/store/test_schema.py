@@ -83,3 +83,22 @@ def test_an_unreachable_server_is_a_clear_error_without_the_password() -> None:
     with pytest.raises(StateStoreError, match="cannot be opened") as info:
         StateStore.open("postgresql+psycopg://admin:pa55word-x@127.0.0.1:1/nowhere")
     assert "pa55word-x" not in str(info.value)
+
+
+def test_several_processes_opening_a_new_database_at_once_all_succeed(store_url: str) -> None:
+    import threading
+
+    failures: list[BaseException] = []
+
+    def open_once() -> None:
+        try:
+            StateStore.open(store_url).close()
+        except BaseException as exc:  # collected and asserted below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=open_once) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
