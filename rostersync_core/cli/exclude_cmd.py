@@ -46,7 +46,7 @@ def add(app: AppContext, school_id: str, record_ids: tuple[str, ...], side: str,
     """Exclude records of one kind."""
     kind = parse_kind(kind_name)
     ids = list(record_ids)
-    with opened(app) as (store, _):
+    with opened(app) as (store, ref):
         if search_text is not None:
             if side != "sis":
                 raise click.UsageError("--search picks SIS records: use it with --side sis")
@@ -63,7 +63,14 @@ def add(app: AppContext, school_id: str, record_ids: tuple[str, ...], side: str,
         if not ids:
             raise click.UsageError("give the ids to exclude (or --search TEXT)")
         added = add_exclusions(store, school_id, side, kind, ids)
+        unknown: list[str] = []
+        if side == "platform":
+            known = {r.platform_id for r in ref.list_records(school_id, kind)}
+            unknown = [i for i in ids if i not in known]
     console.print(f"{added} {kind_name} record(s) excluded on the {side} side", highlight=False)
+    if unknown:
+        console.print(f"[yellow]note:[/] the platform has no {kind_name} record "
+                      + ", ".join(unknown) + " (yet): excluded anyway", highlight=False)
 
 
 @exclude.command("remove")
