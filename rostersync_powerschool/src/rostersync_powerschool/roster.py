@@ -55,7 +55,6 @@ class _Students:
 class _Sections:
     classes: list[SchoolClass]
     courses: list[Course]
-    subjects: list[Subject]
     lead: dict[str, str]  # section id -> lead teacher id
     invalid: list[tuple[RecordKind, ps.BadRow]]
 
@@ -99,7 +98,8 @@ class SchoolFeed:
         return [Grade(str(level), ps.grade_name(level)) for level in levels]
 
     def subjects(self) -> list[Subject]:
-        return self.sections(refresh=True).subjects
+        """The subjects of the school's courses (``sched_department``), with SCED codes."""
+        return [Subject(name, name, code) for name, code in self._courses()[1].items()]
 
     # -- classes ----------------------------------------------------------------------------
 
@@ -117,10 +117,10 @@ class SchoolFeed:
                 context.report_invalid(RecordKind.SESSION, bad.sis_id, f"term {bad.reason}")
         return sessions
 
-    def sections(self, *, refresh: bool = False) -> _Sections:
-        """Courses, sections (as classes) and subjects; read once per refresh."""
-        if self._sections is not None and not refresh:
-            return self._sections
+    def _courses(
+        self,
+    ) -> tuple[dict[str, ps.CourseInfo], dict[str, str], list[tuple[RecordKind, ps.BadRow]]]:
+        """Courses by id and by course number, SCED codes by subject, unreadable rows."""
         invalid: list[tuple[RecordKind, ps.BadRow]] = []
         courses: dict[str, ps.CourseInfo] = {}
         codes: dict[str, str] = {}
@@ -137,6 +137,13 @@ class SchoolFeed:
             for subject in info.course.subject_ids:
                 if not codes.get(subject):
                     codes[subject] = ps.subject_code(row)
+        return courses, codes, invalid
+
+    def sections(self, *, refresh: bool = False) -> _Sections:
+        """Courses and sections (as classes); read once per refresh."""
+        if self._sections is not None and not refresh:
+            return self._sections
+        courses, _, invalid = self._courses()
         classes: list[SchoolClass] = []
         lead: dict[str, str] = {}
         grades: dict[str, set[str]] = {}
@@ -162,8 +169,7 @@ class SchoolFeed:
                                                           key=_grade_order)))
             for i in unique if not i.homeroom
         ]
-        subjects = [Subject(name, name, code) for name, code in codes.items()]
-        self._sections = _Sections(classes, course_records, subjects, lead, invalid)
+        self._sections = _Sections(classes, course_records, lead, invalid)
         return self._sections
 
     def classes(self, context: FetchContext) -> Iterator[AcademicSession | Course | SchoolClass]:
