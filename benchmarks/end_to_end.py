@@ -130,7 +130,7 @@ def run(students: int, seed: int, *, backend: str, shape: str, page_size: int,
     from rostersync_core.platform.reference import ReferencePlatform
     from rostersync_core.plugins import PluginHost
     from rostersync_core.store import StateStore
-    from rostersync_core.sync import approve_job, run_sync
+    from rostersync_core.sync import DEFAULT_BATCH_SIZE, approve_job, run_sync
 
     result: dict[str, Any] = {
         "benchmark": "end_to_end", "students": students, "seed": seed, "backend": backend,
@@ -198,12 +198,11 @@ def run(students: int, seed: int, *, backend: str, shape: str, page_size: int,
                 jobs = step("first_sync", sync)
                 steps["first_sync"]["changes"] = sum(j.change_count for j in jobs)
                 steps["first_sync"]["states"] = sorted({str(j.state) for j in jobs})
-                batch = {"batch_size": apply_batch} if apply_batch else {}
-                result["apply_batch_size"] = apply_batch or "default"
+                result["apply_batch_size"] = apply_batch or DEFAULT_BATCH_SIZE
                 applied = step(
                     "apply", lambda sid: approve_job(
                         store, host, platform, jobs[school_ids.index(sid)].id, actor="bench",
-                        **batch,
+                        batch_size=apply_batch or DEFAULT_BATCH_SIZE,
                     )
                 )
                 steps["apply"]["changes"] = sum(j.applied_count for j in applied)

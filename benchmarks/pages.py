@@ -125,5 +125,5 @@ class ReplayConnector(OneRosterConnector):
 
     @hookimpl
     def rostersync_authenticate(self, config: Mapping[str, Any]) -> OneRosterSession:
-        source = RestSource(self.client, version="1.2", page_size=self.page_size)  # type: ignore[arg-type]
+        source = RestSource(self.client, version="1.2", page_size=self.page_size)
         return OneRosterSession(source)

@@ -121,7 +121,7 @@ def run(students: int, seed: int, *, quick: bool, page_size: int,
             cpu_seconds = time.process_time() - cpu
             gc.enable()
             clock.stop()
-            if profiler is not None:
+            if profiler is not None and profile is not None:
                 profiler.stop()
                 profile.write_text(profiler.output_html())
                 profile.with_suffix(".txt").write_text(profiler.output_text(unicode=False))
