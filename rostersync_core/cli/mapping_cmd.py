@@ -100,7 +100,8 @@ def mapping_group(kind: RecordKind) -> click.Group:
             table.add_column(column)
         for s in suggestions:
             target = f"{s.platform_id} ({s.platform_name})" if s.platform_id else "-"
-            table.add_row(f"{s.sis_id} {s.sis_name}".strip(), target, s.reason)
+            label = s.sis_id if s.sis_name in ("", s.sis_id) else f"{s.sis_id} ({s.sis_name})"
+            table.add_row(label, target, s.reason)
         console.print(table)
 
     @group.command("map")
