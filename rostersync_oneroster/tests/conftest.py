@@ -18,11 +18,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from rostersync_oneroster.connector import OneRosterConnector
-from rostersync_oneroster.testing import FakeOneRosterServer
 
 from rostersync_core.districts import District, generate_district
 from rostersync_core.http import RetryPolicy
+from rostersync_oneroster.connector import OneRosterConnector
+from rostersync_oneroster.testing import FakeOneRosterServer
 
 FLAVOURS = [("1.2", "oauth2"), ("1.1", "oauth1")]
 

@@ -10,13 +10,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from rostersync_core.districts import District, generate_district
+from rostersync_core.model import Enrolment, Person
 from rostersync_oneroster.connector import OneRosterConnector
 from rostersync_oneroster.testing import FAKE_CLIENT_SECRET, FakeOneRosterServer
 from rostersync_oneroster.testing.cassettes import cassette_problems, recording, use_cassette
 from rostersync_oneroster.testing.fetching import fetch_school, oneroster_family_links
-
-from rostersync_core.districts import District, generate_district
-from rostersync_core.model import Enrolment, Person
 
 CASSETTES = Path(__file__).parent / "cassettes"
 #: In replay, no server runs: any address works (requests are matched on path and query).

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from rostersync_oneroster.config import CONFIG_SCHEMA, build_source
-from rostersync_oneroster.csv_source import CsvSource
-from rostersync_oneroster.rest import RestSource
 
 from rostersync_core.config import redact, validate_config, validate_schema
 from rostersync_core.errors import ConfigError
+from rostersync_oneroster.config import CONFIG_SCHEMA, build_source
+from rostersync_oneroster.csv_source import CsvSource
+from rostersync_oneroster.rest import RestSource
 
 REST = {
     "base_url": "https://sis.example.org",

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from rostersync_oneroster.connector import OneRosterConnector
-from rostersync_oneroster.testing import FakeOneRosterServer
 
 from rostersync_core.districts import District
 from rostersync_core.http import RetryPolicy
 from rostersync_core.plugins import PluginHost
 from rostersync_core.testing.contract import ContractTarget, connector_contract_suite
+from rostersync_oneroster.connector import OneRosterConnector
+from rostersync_oneroster.testing import FakeOneRosterServer
 
 
 @pytest.fixture

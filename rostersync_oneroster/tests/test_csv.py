@@ -6,13 +6,13 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from rostersync_oneroster.connector import OneRosterConnector
-from rostersync_oneroster.testing import csv_files, dataset_from_district, write_csv
-from rostersync_oneroster.testing.fetching import Fetched, fetch_school, oneroster_family_links
 
 from rostersync_core.districts import District, evolve_district
 from rostersync_core.errors import ConfigError, InvalidSisDataError, UnknownSchoolError
 from rostersync_core.model import Enrolment, Person, PersonKind, RecordKind
+from rostersync_oneroster.connector import OneRosterConnector
+from rostersync_oneroster.testing import csv_files, dataset_from_district, write_csv
+from rostersync_oneroster.testing.fetching import Fetched, fetch_school, oneroster_family_links
 
 
 def fetch_csv(path: Path, school_id: str, **context: object) -> Fetched:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rostersync_core.districts import District, generate_district
+from rostersync_core.model import Person
 from rostersync_oneroster.connector import OneRosterConnector
 from rostersync_oneroster.testing import FakeOneRosterServer, write_csv
 from rostersync_oneroster.testing.fetching import Fetched, fetch_school
-
-from rostersync_core.districts import District, generate_district
-from rostersync_core.model import Person
 
 
 def every_source(

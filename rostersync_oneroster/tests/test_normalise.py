@@ -6,10 +6,6 @@ import logging
 from collections.abc import Iterator
 
 import pytest
-from rostersync_oneroster.connector import OneRosterConnector
-from rostersync_oneroster.testing import FakeOneRosterServer, OneRosterDataset
-from rostersync_oneroster.testing.fetching import Fetched, fetch_school
-from rostersync_oneroster.testing.shapes import dataset_from_district, ref
 
 from rostersync_core.districts import District, generate_district
 from rostersync_core.fetch import FetchContext
@@ -23,6 +19,10 @@ from rostersync_core.model import (
     SchoolClass,
 )
 from rostersync_oneroster import normalise as n
+from rostersync_oneroster.connector import OneRosterConnector
+from rostersync_oneroster.testing import FakeOneRosterServer, OneRosterDataset
+from rostersync_oneroster.testing.fetching import Fetched, fetch_school
+from rostersync_oneroster.testing.shapes import dataset_from_district, ref
 
 
 def serve(dataset: OneRosterDataset) -> Iterator[FakeOneRosterServer]:

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from rostersync_oneroster.connector import OneRosterConnector
-from rostersync_oneroster.testing import FAKE_CLIENT_SECRET, FakeOneRosterServer, Fault
-from rostersync_oneroster.testing.fetching import fetch_school, oneroster_family_links
 
 from rostersync_core.districts import District
 from rostersync_core.errors import (
@@ -15,6 +12,9 @@ from rostersync_core.errors import (
     SisUnavailableError,
     UnknownSchoolError,
 )
+from rostersync_oneroster.connector import OneRosterConnector
+from rostersync_oneroster.testing import FAKE_CLIENT_SECRET, FakeOneRosterServer, Fault
+from rostersync_oneroster.testing.fetching import fetch_school, oneroster_family_links
 
 
 def full_fetch_matches(

@@ -10,9 +10,6 @@ from typing import Any
 
 import attrs
 import pytest
-from rostersync_oneroster.connector import OneRosterConnector
-from rostersync_oneroster.testing import FakeOneRosterServer, Fault, write_csv
-from rostersync_oneroster.testing.fetching import oneroster_family_links
 
 from rostersync_core.districts import District, evolve_district
 from rostersync_core.errors import AuthenticationError, InvalidSisDataError, SisUnavailableError
@@ -25,6 +22,9 @@ from rostersync_core.state import SchoolConnection
 from rostersync_core.store import StateStore
 from rostersync_core.sync import approve_job, run_sync
 from rostersync_core.testing.memory import MEMORY_TOKEN, MemoryConnector
+from rostersync_oneroster.connector import OneRosterConnector
+from rostersync_oneroster.testing import FakeOneRosterServer, Fault, write_csv
+from rostersync_oneroster.testing.fetching import oneroster_family_links
 
 SCHOOL = "maple"
 
