@@ -24,14 +24,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from rostersync_powerschool.connector import PowerSchoolConnector
-from rostersync_powerschool.testing import FakePowerSchool
 
 from rostersync_core.connector import Connector
 from rostersync_core.districts import District, generate_district
 from rostersync_core.http.retry import RetryPolicy
 from rostersync_core.plugins import PluginHost
 from rostersync_core.testing.contract_fetch import FetchedRoster, fetch_roster
+from rostersync_powerschool.connector import PowerSchoolConnector
+from rostersync_powerschool.testing import FakePowerSchool
 
 SCHOOL = "100"
 
@@ -87,9 +87,8 @@ def fetch(connector: Connector) -> Callable[..., FetchedRoster]:
 @pytest.fixture
 def district_fingerprints(district: District) -> dict[tuple[Any, str], str]:
     """The fingerprints the connector should yield for the district's school."""
-    from rostersync_powerschool.testing.expected import expected_records
-
     from rostersync_core.model import fingerprint, record_kind
+    from rostersync_powerschool.testing.expected import expected_records
 
     return {(record_kind(r), r.key): fingerprint(r)
             for r in expected_records(district.school(SCHOOL))}

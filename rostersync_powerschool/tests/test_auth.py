@@ -6,13 +6,13 @@ import socket
 from collections.abc import Callable
 
 import pytest
-from rostersync_powerschool.testing import FAKE_CLIENT_SECRET, FakePowerSchool, Fault
 
 from rostersync_core.config import validate_schema
 from rostersync_core.connector import Connector
 from rostersync_core.errors import AuthenticationError, ConfigError, SisUnavailableError
 from rostersync_core.plugins import PluginHost
 from rostersync_core.testing.contract_fetch import FetchedRoster
+from rostersync_powerschool.testing import FAKE_CLIENT_SECRET, FakePowerSchool, Fault
 
 
 def test_the_connector_is_found_by_its_entry_point() -> None:

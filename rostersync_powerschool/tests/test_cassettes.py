@@ -12,13 +12,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from rostersync_powerschool.testing import FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, Fault
-from rostersync_powerschool.testing.expected import expected_records
 
 from rostersync_core.connector import Connector
 from rostersync_core.districts import District, generate_district
 from rostersync_core.model import fingerprint, record_kind
 from rostersync_core.testing.contract_fetch import fetch_roster
+from rostersync_powerschool.testing import FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, Fault
+from rostersync_powerschool.testing.expected import expected_records
 
 CASSETTES = Path(__file__).parent / "cassettes"
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from rostersync_powerschool.testing import FakePowerSchool
-
 from rostersync_core.connector import Connector
 from rostersync_core.model import (
     AcademicSession,
@@ -19,6 +17,7 @@ from rostersync_core.model import (
     SessionType,
 )
 from rostersync_core.testing.contract_fetch import FetchedRoster
+from rostersync_powerschool.testing import FakePowerSchool
 
 
 def _of(roster: FetchedRoster, kind: type) -> list:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from rostersync_powerschool.testing import FAKE_CLIENT_SECRET, FakePowerSchool
 
 from rostersync_core.cli.main import cli
+from rostersync_powerschool.testing import FAKE_CLIENT_SECRET, FakePowerSchool
 
 
 @pytest.fixture

@@ -5,9 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from rostersync_powerschool.connector import PowerSchoolConnector
-from rostersync_powerschool.testing import FakePowerSchool
-from rostersync_powerschool.testing.expected import expected_records
 
 from rostersync_core.districts import District
 from rostersync_core.http import RetryPolicy
@@ -17,6 +14,9 @@ from rostersync_core.testing.contract import (
     ServerFaults,
     connector_contract_suite,
 )
+from rostersync_powerschool.connector import PowerSchoolConnector
+from rostersync_powerschool.testing import FakePowerSchool
+from rostersync_powerschool.testing.expected import expected_records
 
 
 @pytest.fixture

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from rostersync_powerschool.connector import PowerSchoolConnector
-from rostersync_powerschool.testing import FakePowerSchool, Fault
 
 from rostersync_core.connector import Connector
 from rostersync_core.errors import InvalidSisDataError, SisUnavailableError
 from rostersync_core.http.retry import RetryPolicy
 from rostersync_core.plugins import PluginHost
 from rostersync_core.testing.contract_fetch import FetchedRoster, fetch_roster
+from rostersync_powerschool.connector import PowerSchoolConnector
+from rostersync_powerschool.testing import FakePowerSchool, Fault
 
 STUDENTS = r"/ws/v1/school/100/student$"
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from rostersync_powerschool.testing import FakePowerSchool
-
 from rostersync_core.model import PersonKind
 from rostersync_core.testing.contract_fetch import FetchedRoster
+from rostersync_powerschool.testing import FakePowerSchool
 
 STUDENTS = "/ws/v1/school/100/student"
 

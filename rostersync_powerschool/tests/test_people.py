@@ -6,11 +6,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from rostersync_powerschool.testing import FakePowerSchool
 
 from rostersync_core.errors import ConfigError
 from rostersync_core.model import FamilyLink, Person, PersonKind, RecordKind
 from rostersync_core.testing.contract_fetch import FetchedRoster
+from rostersync_powerschool.testing import FakePowerSchool
 
 
 def _people(roster: FetchedRoster, kind: PersonKind) -> dict[str, Person]:
@@ -231,3 +231,15 @@ def test_the_contact_expansion_can_be_chosen_outright(
     roster = fetch(ps, contacts="expansion")
     assert not any(r.path.startswith("/ws/contacts/") for r in ps.requests)
     assert _people(roster, PersonKind.FAMILY)
+
+
+def test_a_status_sent_only_as_a_letter_is_understood(
+    ps: FakePowerSchool, fetch: Callable[..., FetchedRoster]
+) -> None:
+    graduate, pre_registered = _student(ps), _student(ps, 1)
+    for student, letter in ((graduate, "G"), (pre_registered, "P")):
+        student["school_enrollment"].pop("enroll_status_code")
+        student["school_enrollment"]["enroll_status"] = letter
+    students = _people(fetch(ps), PersonKind.STUDENT)
+    assert str(graduate["id"]) not in students
+    assert str(pre_registered["id"]) in students

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from rostersync_powerschool.testing import FakePowerSchool
-from rostersync_powerschool.testing.expected import expected_records
-
 from rostersync_core.districts import Messiness, generate_district
 from rostersync_core.model import ClassType, Record, RecordKind, record_kind
 from rostersync_core.testing.contract_fetch import FetchedRoster
+from rostersync_powerschool.testing import FakePowerSchool
+from rostersync_powerschool.testing.expected import expected_records
 
 
 def _by_key(records: list[Record]) -> dict[tuple[RecordKind, str], Record]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+
 from rostersync_powerschool.shapes import (
     as_list,
     extension_fields,

@@ -14,15 +14,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from rostersync_powerschool.connector import PowerSchoolConnector
-from rostersync_powerschool.testing import FakePowerSchool
-from rostersync_powerschool.testing.render import CEDS_TO_POWERSCHOOL
 
 from rostersync_core.districts import GRADE_NAMES, District, generate_district
 from rostersync_core.fetch import FetchContext
 from rostersync_core.http import RetryPolicy
 from rostersync_core.model import RecordKind
 from rostersync_core.plugins import PluginHost
+from rostersync_powerschool.connector import PowerSchoolConnector
+from rostersync_powerschool.testing import FakePowerSchool
+from rostersync_powerschool.testing.render import CEDS_TO_POWERSCHOOL
 
 oneroster = pytest.importorskip("rostersync_oneroster.connector")
 oneroster_testing = pytest.importorskip("rostersync_oneroster.testing")

@@ -96,6 +96,7 @@ class PowerSchoolConnector:
 
     @hookimpl
     def rostersync_connector_info(self) -> ConnectorInfo:
+        """Name ``powerschool``, the config schema (``client_secret`` is write-only)."""
         return ConnectorInfo(
             name="powerschool",
             version=__version__,
@@ -108,6 +109,9 @@ class PowerSchoolConnector:
 
     @hookimpl
     def rostersync_authenticate(self, config: Mapping[str, Any]) -> PowerSchoolSession:
+        """Fetch a token and ``/ws/v1/metadata``; raise ``AuthenticationError`` for refused
+        credentials, ``ConfigError(field="base_url")`` for an address that is not PowerSchool,
+        ``SisUnavailableError`` when it cannot be reached."""
         settings = PowerSchoolSettings.from_config(config)
         api = PowerSchoolApi(settings, retry=self.retry, timeout=self.timeout,
                              auth=self._auth_for(settings))
@@ -128,6 +132,7 @@ class PowerSchoolConnector:
 
     @hookimpl
     def rostersync_list_schools(self, session: PowerSchoolSession) -> list[School]:
+        """Every school of the district but the district office (0) and graduates (999999)."""
         schools = []
         rows = session.api.list_records("ws/v1/district/school", "schools", "school",
                                         resource="school")
@@ -143,30 +148,36 @@ class PowerSchoolConnector:
     def rostersync_fetch_grades(
         self, session: PowerSchoolSession, context: FetchContext
     ) -> Iterator[Grade]:
+        """The school's grade levels, ``low_grade`` to ``high_grade``, as integer strings."""
         return _counted(iter(session.feed(context).grades()), context)
 
     @hookimpl
     def rostersync_fetch_subjects(
         self, session: PowerSchoolSession, context: FetchContext
     ) -> Iterator[Subject]:
+        """The subjects (``sched_department``) of the school's courses."""
         return _counted(iter(session.feed(context).subjects()), context)
 
     @hookimpl
     def rostersync_fetch_classes(
         self, session: PowerSchoolSession, context: FetchContext
     ) -> Iterator[AcademicSession | Course | SchoolClass]:
+        """Terms, courses (not homeroom courses) and sections as classes."""
         return _counted(session.feed(context).classes(context), context)
 
     @hookimpl
     def rostersync_fetch_people(
         self, session: PowerSchoolSession, context: FetchContext
     ) -> Iterator[Person]:
+        """Synced students (by enrolment status), active staff, and guardians."""
         return _counted(session.feed(context).people(context), context)
 
     @hookimpl
     def rostersync_fetch_enrolments(
         self, session: PowerSchoolSession, context: FetchContext
     ) -> Iterator[Enrolment | FamilyLink]:
+        """Teachers (lead primary, co-teachers not), students (``dropped`` skipped) and
+        family links."""
         return _counted(session.feed(context).enrolments(context), context)
 
 

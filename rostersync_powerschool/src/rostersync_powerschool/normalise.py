@@ -112,9 +112,19 @@ def student_person(record: Mapping[str, Any]) -> Person:
     )
 
 
+#: ``enroll_status`` letters -> ``enroll_status_code``, for servers that send only the letter.
+ENROLL_STATUS_CODES = {"A": 0, "P": -1, "I": 1, "T": 2, "G": 3, "H": 4}
+
+
 def enroll_status(record: Mapping[str, Any]) -> int | None:
-    """A student's ``enroll_status_code`` (0 active, -1 pre-registered...), or None."""
-    return int_or_none(as_mapping(record.get("school_enrollment")).get("enroll_status_code"))
+    """A student's ``enroll_status_code`` (0 active, -1 pre-registered, 1 inactive,
+    2 transferred out, 3 graduated, 4 historical), from the letter when the code is
+    missing; None when neither is there."""
+    enrollment = as_mapping(record.get("school_enrollment"))
+    code = int_or_none(enrollment.get("enroll_status_code"))
+    if code is None:
+        code = ENROLL_STATUS_CODES.get(text(enrollment.get("enroll_status")).upper())
+    return code
 
 
 def staff_person(
