@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from rostersync_csvdir.sample import API_KEY, write_district
 
 from rostersync_core import PluginHost
 from rostersync_core.cli.main import cli
 from rostersync_core.testing.contract_check import check_connector
+from rostersync_csvdir.sample import API_KEY, write_district
 
 
 def _config_file(tmp_path: Path, config: dict[str, Any]) -> str:

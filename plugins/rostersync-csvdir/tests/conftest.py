@@ -6,10 +6,10 @@ import errno
 from pathlib import Path
 
 import pytest
-import rostersync_csvdir.tables as tables
-from rostersync_csvdir.sample import write_district
 
+import rostersync_csvdir.tables as tables
 from rostersync_core.testing.contract import ContractFault
+from rostersync_csvdir.sample import write_district
 
 
 class FlakyDisk:

@@ -1,8 +1,7 @@
 """The csvdir connector keeps the rostersync connector contract: one statement."""
 
-from rostersync_csvdir.sample import API_KEY, S1_COUNTS
-
 from rostersync_core.testing.contract import ContractTarget, connector_contract_suite
+from rostersync_csvdir.sample import API_KEY, S1_COUNTS
 
 TestCsvdirContract = connector_contract_suite(
     plugin="csvdir",  # the installed entry point: also proves the connector is discoverable

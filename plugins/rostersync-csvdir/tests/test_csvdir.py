@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import rostersync_csvdir.connector
-from rostersync_csvdir.sample import API_KEY, write_district
 
+import rostersync_csvdir.connector
 from rostersync_core import (
     ConfigError,
     Connector,
@@ -19,6 +18,7 @@ from rostersync_core import (
     RecordKind,
     UnknownSchoolError,
 )
+from rostersync_csvdir.sample import API_KEY, write_district
 
 
 @pytest.fixture
