@@ -30,6 +30,7 @@ def _run(args: list[str], cwd: Path, env: dict[str, str]) -> str:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # a fresh venv and a pip install from PyPI, on a busy machine
 def test_a_generated_connector_installs_passes_its_tests_and_is_listed(
     tmp_path: Path, contract_checks: int
 ) -> None:
