@@ -123,14 +123,13 @@ def changes_for(students: int) -> tuple[int, int, int]:
 def run(students: int, seed: int, *, backend: str, shape: str, page_size: int,
         quick: bool, profile: Path | None = None, apply_batch: int | None = None
         ) -> dict[str, Any]:
-    from rostersync_oneroster.connector import plugin as oneroster
-
     from benchmarks.common import secret_env
     from benchmarks.roster import bind_school, prepare_platform
     from rostersync_core.platform.reference import ReferencePlatform
     from rostersync_core.plugins import PluginHost
     from rostersync_core.store import StateStore
     from rostersync_core.sync import DEFAULT_BATCH_SIZE, approve_job, run_sync
+    from rostersync_oneroster.connector import plugin as oneroster
 
     result: dict[str, Any] = {
         "benchmark": "end_to_end", "students": students, "seed": seed, "backend": backend,

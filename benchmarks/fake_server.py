@@ -22,12 +22,12 @@ import time
 from typing import Any
 
 import attrs
-from rostersync_oneroster.testing import FakeOneRosterServer
-from rostersync_oneroster.testing.server import _VIEWS, imsx_error
-from rostersync_oneroster.testing.shapes import iter_school_records
 
 from rostersync_core.districts import District, evolve_district, generate_district
 from rostersync_core.testing.fake_sis import FakeRequest, FakeResponse, Fault
+from rostersync_oneroster.testing import FakeOneRosterServer
+from rostersync_oneroster.testing.server import _VIEWS, imsx_error
+from rostersync_oneroster.testing.shapes import iter_school_records
 
 __all__ = ["BenchOneRosterServer", "main"]
 

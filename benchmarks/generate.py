@@ -22,10 +22,9 @@ import json
 import sys
 from pathlib import Path
 
-from rostersync_oneroster.testing import dataset_from_district, write_csv
-
 from benchmarks.roster import counts
 from rostersync_core.districts import Messiness, evolve_district, generate_district
+from rostersync_oneroster.testing import dataset_from_district, write_csv
 
 LATER_MODIFIED = "2026-09-01T00:00:00.000Z"
 

@@ -17,14 +17,14 @@ from typing import Any
 from urllib.parse import quote
 
 from requests.structures import CaseInsensitiveDict
-from rostersync_oneroster.connector import OneRosterConnector, OneRosterSession
-from rostersync_oneroster.rest import RestSource
 
 from benchmarks.fake_server import BenchOneRosterServer
 from rostersync_core import hookimpl
 from rostersync_core.districts import District
 from rostersync_core.http import SisResponse
 from rostersync_core.testing.fake_sis import FakeRequest
+from rostersync_oneroster.connector import OneRosterConnector, OneRosterSession
+from rostersync_oneroster.rest import RestSource
 
 __all__ = ["REPLAY_CONFIG", "Page", "ReplayClient", "ReplayConnector", "render_pages"]
 
