@@ -99,3 +99,19 @@ def test_a_record_limit_keeps_every_enrolment_pointing_at_a_fetched_record(
             assert record.class_sis_id in classes and record.person_sis_id in people
         elif isinstance(record, FamilyLink):
             assert {record.family_sis_id, record.student_sis_id} <= people
+
+
+def test_a_server_capping_pages_below_its_advertised_maximum_loses_nothing(
+    district, ps: FakePowerSchool, fetch: Callable[..., FetchedRoster]
+) -> None:
+    ps.page_cap = 3  # the metadata says 7
+    assert sorted(_students(fetch(ps))) == sorted(
+        p.sis_id for p in district.school("100").students())
+
+
+def test_a_sections_enrolments_are_read_without_asking_for_a_count(
+    ps: FakePowerSchool, fetch: Callable[..., FetchedRoster]
+) -> None:
+    fetch(ps)
+    assert not [r for r in ps.requests if r.path.endswith("/section_enrollment/count")]
+    assert [r for r in ps.requests if r.path.endswith("/section_enrollment")]

@@ -125,30 +125,39 @@ class PowerSchoolApi:
     ) -> Iterator[Mapping[str, Any]]:
         """Every record of a paged list, in order.
 
-        The count endpoint says how many pages to ask for; they are fetched concurrently
-        within the connection's limits. Reading stops at the count or at the first empty
-        page, whichever comes first; without a count, pages are read one by one until an
-        empty or short one.
+        Page 1 is read first: when it is shorter than asked although more records exist,
+        the server caps pages lower than its metadata says, and that size is used. The
+        count endpoint says how many pages follow; they are fetched concurrently within the
+        connection's limits. Reading stops at the count or at the first empty page,
+        whichever comes first. Without a count (or with ``use_count=False``, for lists that
+        rarely pass one page, like a section's enrolments), pages are read one by one until
+        an empty or short one.
         """
         size = self.page_size(resource)
-        total = self.count(path)
+        total = self.count(path) if use_count else None
 
         def page(number: int) -> list[Mapping[str, Any]]:
             query: dict[str, str | int] = {**(params or {}), "page": number, "pagesize": size}
             return unwrap_list(self.client.get_json(path, params=query), plural, singular)
 
+        if total is not None and total <= 0:
+            return
+        first = page(1)
         if total is None:
-            number = 1
+            records, number = first, 1
             while True:
-                records = page(number)
                 yield from records
-                if len(records) < size:
+                if not records or len(records) < size:
                     return
                 number += 1
-        if total <= 0:
+                records = page(number)
+        effective = len(first)
+        take = first[:total]
+        yield from take
+        seen = len(take)
+        if seen >= total or not first:
             return
-        seen = 0
-        for records in self.client.imap(page, range(1, math.ceil(total / size) + 1)):
+        for records in self.client.imap(page, range(2, math.ceil(total / effective) + 1)):
             if not records:
                 return
             take = records[: total - seen]

@@ -88,6 +88,9 @@ class FakePowerSchool(FakeSisServer):
         #: Added to every ``/count`` answer (a count that is out of date); None: no count
         #: endpoints at all (404).
         self.count_skew: int | None = 0
+        #: Serve at most this many records a page, whatever the metadata says (a server
+        #: whose real cap is lower than its advertised one).
+        self.page_cap: int | None = None
         #: Serve the co-teacher PowerQuery (False: 404, as for a plugin without access).
         self.coteacher_query = True
         #: ``(path regex, seconds)``: matching routes take this long (counted in flight).
@@ -158,7 +161,8 @@ class FakePowerSchool(FakeSisServer):
     def _page(
         self, request: FakeRequest, items: Sequence[Any], plural: str, singular: str
     ) -> FakeResponse:
-        size = min(int(request.arg("pagesize") or self.max_page_size), self.max_page_size)
+        size = min(int(request.arg("pagesize") or self.max_page_size), self.max_page_size,
+                   self.page_cap or self.max_page_size)
         page = max(1, int(request.arg("page") or 1))
         chunk = list(items[(page - 1) * size: page * size])
         inner: dict[str, Any] = {}
