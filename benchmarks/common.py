@@ -7,6 +7,7 @@ RSS is its own), writes one JSON object to ``--out`` and exits.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import platform
@@ -53,10 +54,14 @@ def load_average() -> list[float]:
         return []
 
 
-def git_commit() -> str:
+def git_commit(before: str | None = None) -> str:
+    """The short commit of HEAD (or of the last commit before the ISO time ``before``)."""
+    command = ["git", "rev-parse", "--short", "HEAD"]
+    if before is not None:
+        command = ["git", "log", "-1", "--format=%h", f"--before={before}"]
     try:
         out = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
+            command,
             cwd=ROOT,
             capture_output=True,
             text=True,
@@ -65,6 +70,23 @@ def git_commit() -> str:
         return out.stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
+
+
+def dirty_files() -> list[str]:
+    """Measured files changed in the working tree since the commit (others' work in
+    progress is measured too: the commit alone does not say what ran)."""
+    try:
+        out = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no", "--",
+             "rostersync_core", "rostersync_oneroster"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return []
+    return sorted(line[3:] for line in out.stdout.splitlines() if line.strip())
 
 
 def machine() -> dict[str, Any]:
@@ -127,6 +149,9 @@ def finish(result: dict[str, Any], out: Path | None) -> None:
     """Add the process's peak RSS and the load average, then write or print the result."""
     result["peak_rss_mb"] = peak_rss_mb()
     result["load_average_after"] = load_average()
+    result.setdefault("commit", git_commit())
+    result.setdefault("uncommitted_changes", dirty_files())
+    result.setdefault("measured_at", dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
     text = json.dumps(result, indent=2, sort_keys=True)
     if out is not None:
         out.write_text(text + "\n")

@@ -5,6 +5,7 @@
     .venv/bin/python -m benchmarks.run                 # everything (tens of minutes)
     .venv/bin/python -m benchmarks.run --quick         # small sizes, a minute or two
     .venv/bin/python -m benchmarks.run --students 20000 --only pipeline
+    .venv/bin/python -m benchmarks.run --add pipeline/100000 /tmp/p.json   # merge, run nothing
 
 Writes ``benchmarks/results/latest.json`` (merged: a run of some benchmarks keeps the
 others' last results) and the results table in ``docs/performance.md`` between its
@@ -98,6 +99,8 @@ def table(results: dict[str, Any]) -> str:
     ]
     for name, r in sorted(results.items()):
         when, commit = r.get("measured_at", "")[:16], r.get("commit", "")
+        if r.get("uncommitted_changes"):
+            commit += "+"
         load = (r.get("load_average_before") or [None])[0]
         rss = r.get("peak_rss_mb")
         if "error" in r:
@@ -141,7 +144,9 @@ def write_doc(doc: Path, data: dict[str, Any]) -> None:
     block = "\n".join([
         START,
         f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB, Python {m['python']}, "
-        f"{m['system']}. Written {data['written_at'][:16]} UTC at commit {data['commit']}.",
+        f"{m['system']}. Written {data['written_at'][:16]} UTC at commit {data['commit']}. "
+        "A `+` after a commit: the measured packages had uncommitted changes (listed in "
+        "`benchmarks/results/latest.json`).",
         "",
         table(data["results"]),
         END,
@@ -166,17 +171,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--doc", type=Path, default=DOC)
     parser.add_argument("--no-doc", action="store_true", help="do not touch the doc")
     parser.add_argument("--fresh", action="store_true", help="drop earlier results")
+    parser.add_argument("--add", nargs=2, action="append", metavar=("NAME", "RESULT_JSON"),
+                        default=[], help="merge a result a benchmark module wrote directly")
     args = parser.parse_args(argv)
 
     data: dict[str, Any] = {"results": {}}
     if args.results.exists() and not args.fresh:
         data = json.loads(args.results.read_text())
     commit = git_commit()
-    for name, module, arguments in plan(args):
+    for name, path in args.add:
+        added: dict[str, Any] = json.loads(Path(path).read_text())
+        if "measured_at" not in added:
+            stamp = dt.datetime.fromtimestamp(Path(path).stat().st_mtime, dt.UTC)
+            added["measured_at"] = stamp.isoformat(timespec="seconds")
+            added["commit"] = git_commit(before=added["measured_at"])
+            added["uncommitted_changes"] = ["not recorded"]
+        data["results"][name] = added
+    for name, module, arguments in ([] if args.add else plan(args)):
         print(f"{name}: running (load average {load_average()})", flush=True)
         result = run_one(module, arguments)
-        result["measured_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-        result["commit"] = commit
+        result.setdefault("measured_at", dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
+        result.setdefault("commit", commit)
         data["results"][name] = result
         parts = result.get("steps") or result.get("runs") or {}
         summary = result.get("error") or result.get("seconds") or {
