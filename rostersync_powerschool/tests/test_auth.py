@@ -127,3 +127,12 @@ def test_later_sessions_with_the_same_credentials_reuse_the_token(
     connector.authenticate(ps.config())
     connector.authenticate(ps.config(max_concurrency=2))
     assert ps.issuer is not None and ps.issuer.tokens_issued == 1
+
+
+def test_a_session_and_its_settings_never_show_the_secret(
+    connector: Connector, ps: FakePowerSchool
+) -> None:
+    session = connector.authenticate(ps.config())
+    shown = " ".join([repr(session), repr(session.api), repr(session.api.settings),  # type: ignore[attr-defined]
+                      repr(session.api.auth)])  # type: ignore[attr-defined]
+    assert FAKE_CLIENT_SECRET not in shown
