@@ -19,13 +19,11 @@ from rostersync_core.sync.jobs import (
     SyncJob,
     SyncRequest,
     UnknownJobError,
-    delete_job,
     get_job,
     get_request,
     iter_changes,
     job_history,
     list_jobs,
-    reject_job,
 )
 from rostersync_core.sync.lock import LOCK_TIMEOUT_ENV, SchoolLock
 from rostersync_core.sync.pipeline import SyncProgress, run_sync
@@ -38,6 +36,7 @@ from rostersync_core.sync.settings import (
     save_settings,
     set_settings,
 )
+from rostersync_core.sync.transitions import delete_job, reject_job
 
 __all__ = [
     "DEFAULT_BATCH_SIZE",

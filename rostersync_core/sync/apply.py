@@ -34,12 +34,12 @@ from rostersync_core.sync.jobs import (
     REVIEWABLE_STATES,
     JobStateError,
     SyncJob,
-    change_state,
     get_job,
     iter_changes,
     list_jobs,
 )
 from rostersync_core.sync.lock import SchoolLock
+from rostersync_core.sync.transitions import change_state
 
 __all__ = ["DEFAULT_BATCH_SIZE", "apply_job", "approve_job", "revert_job"]
 

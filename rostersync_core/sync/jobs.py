@@ -1,29 +1,25 @@
-"""Sync jobs: their records, state changes, history and the stored request.
+"""Sync jobs as the history shows them: jobs, their state changes and stored requests.
 
 A job's life: running -> pending_review (or held) -> approved -> applying -> completed;
-or rejected, failed; reverted after a revert. Every state change is written with who made
-it, when and why (``sync_job_history``) and told to every plugin through
-``PluginHost.job_state_changed``. A state change is a conditional UPDATE on the current
-state, so two people approving at once cannot both win.
+or rejected, failed; reverted after a revert. Reading lives here; state changes and
+writing a request live in :mod:`rostersync_core.sync.transitions`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import logging
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Any
 
 import attrs
 import sqlalchemy as sa
 
-from rostersync_core.convert import structure, unstructure
+from rostersync_core.convert import structure
 from rostersync_core.errors import RostersyncError
-from rostersync_core.events import JobState, SyncJobEvent
+from rostersync_core.events import JobState
 from rostersync_core.fetch import InvalidRow
 from rostersync_core.model import RecordKind
-from rostersync_core.plugins import PluginHost
 from rostersync_core.state import ExclusionSet
 from rostersync_core.store import StateStore
 from rostersync_core.store.sql import as_utc, now
@@ -31,10 +27,8 @@ from rostersync_core.store.sync_tables import sync_changes, sync_job_history, sy
 from rostersync_core.sync.changes import (
     AmbiguousRecord,
     Change,
-    ChangeSet,
     SyncAction,
     decode_values,
-    encode_values,
 )
 from rostersync_core.sync.settings import SyncSettings
 
@@ -46,22 +40,17 @@ __all__ = [
     "SyncJob",
     "SyncRequest",
     "UnknownJobError",
-    "delete_job",
     "get_job",
     "get_request",
     "iter_changes",
     "job_history",
     "list_jobs",
-    "reject_job",
 ]
 
 #: States in which a person may approve or reject a job.
 REVIEWABLE_STATES = frozenset({JobState.PENDING_REVIEW, JobState.HELD})
 #: States in which a job may be deleted.
 DELETABLE_STATES = frozenset({JobState.REJECTED, JobState.FAILED})
-
-
-log = logging.getLogger(__name__)
 
 
 class UnknownJobError(RostersyncError):
@@ -300,265 +289,3 @@ def iter_changes(
         for row in rows:
             yield _change(row)
         last = rows[-1].seq
-
-
-# -- writing ------------------------------------------------------------------------------
-
-
-def _admins(store: StateStore, school_id: str) -> tuple[str, ...]:
-    """The school's sync administrators (named with its daily sync schedule)."""
-    try:
-        from rostersync_core.schedule.schedules import sync_admins
-    except ImportError:  # pragma: no cover - the schedule feature is part of the core
-        return ()
-    try:
-        return sync_admins(store, school_id)
-    except Exception:  # an admin list must never break a sync
-        log.warning("could not read the sync administrators of %s", school_id)
-        return ()
-
-
-def insert_job(conn: sa.Connection, school_id: str, trigger: str) -> int:
-    """Insert a new job in state ``running`` inside ``conn``'s transaction; its id."""
-    stamp = now()
-    job_id: int = conn.execute(
-        sync_jobs.insert()
-        .values(
-            school_id=school_id,
-            state=str(JobState.RUNNING),
-            trigger=trigger,
-            created_at=stamp,
-            updated_at=stamp,
-        )
-        .returning(sync_jobs.c.id)
-    ).scalar_one()
-    conn.execute(
-        sync_job_history.insert().values(
-            job_id=job_id,
-            at=stamp,
-            state=str(JobState.RUNNING),
-            previous_state="",
-            actor=trigger,
-            reason="",
-        )
-    )
-    return job_id
-
-
-def change_state(
-    store: StateStore,
-    host: PluginHost | None,
-    job: SyncJob,
-    state: JobState,
-    *,
-    allowed: Collection[JobState],
-    actor: str = "",
-    reason: str = "",
-    error_kind: str = "",
-    conn: sa.Connection | None = None,
-    **values: Any,
-) -> SyncJob:
-    """Move ``job`` to ``state`` if it is still in one of ``allowed``; tell the plugins.
-
-    Raises :class:`JobStateError` when the job has moved on meanwhile.
-    """
-    stamp = now()
-    updates: dict[str, Any] = {"state": str(state), "updated_at": stamp, **values}
-    if reason or state in (JobState.FAILED, JobState.HELD):
-        updates["reason"] = reason
-    if error_kind or state is JobState.FAILED:
-        updates["error_kind"] = error_kind
-    if state in (JobState.COMPLETED, JobState.REJECTED, JobState.FAILED, JobState.REVERTED):
-        updates["finished_at"] = stamp
-
-    def run(c: sa.Connection) -> None:
-        changed = c.execute(
-            sa.update(sync_jobs)
-            .where(sync_jobs.c.id == job.id, sync_jobs.c.state.in_([str(s) for s in allowed]))
-            .values(**updates)
-        ).rowcount
-        if changed != 1:
-            current = c.execute(
-                sa.select(sync_jobs.c.state).where(sync_jobs.c.id == job.id)
-            ).scalar()
-            raise JobStateError(
-                f"sync job {job.id} is {current or 'gone'}, so it cannot become {state}"
-            )
-        c.execute(
-            sync_job_history.insert().values(
-                job_id=job.id,
-                at=stamp,
-                state=str(state),
-                previous_state=str(job.state),
-                actor=actor,
-                reason=reason,
-            )
-        )
-
-    if conn is not None:
-        run(conn)
-    else:
-        with store.engine.begin() as own:
-            run(own)
-    updated = get_job(store, job.id) if conn is None else attrs.evolve(job, state=state)
-    if host is not None and conn is None:
-        announce(store, host, updated, previous=job.state, reason=reason, error_kind=error_kind)
-    return updated
-
-
-def announce(
-    store: StateStore,
-    host: PluginHost,
-    job: SyncJob,
-    *,
-    previous: JobState | None,
-    reason: str = "",
-    error_kind: str = "",
-) -> None:
-    """Tell every plugin that ``job`` is now in its state."""
-    host.job_state_changed(
-        SyncJobEvent(
-            school_id=job.school_id,
-            job_id=job.id,
-            state=job.state,
-            previous_state=previous,
-            trigger=job.trigger,
-            counts=job.counts,
-            reason=reason or job.reason,
-            error_kind=error_kind or job.error_kind,
-            admins=_admins(store, job.school_id),
-        )
-    )
-
-
-def save_request(
-    store: StateStore,
-    host: PluginHost | None,
-    job: SyncJob,
-    changes: ChangeSet,
-    *,
-    frozen: Mapping[str, Any],
-    hold_reasons: Sequence[str],
-) -> SyncJob:
-    """Store the request's changes and summary; the job becomes pending_review or held."""
-    rows = (
-        (
-            job.id,
-            c.seq,
-            c.kind._value_,
-            c.action._value_,
-            c.sis_id,
-            c.platform_id,
-            ",".join(c.fields),
-            ",".join(c.refs),
-            encode_values(c.before),
-            encode_values(c.after),
-        )
-        for c in changes.changes
-    )
-    details = {
-        "invalid": unstructure(changes.invalid),
-        "ambiguous": unstructure(changes.ambiguous),
-        "notes": changes.notes,
-        "hold_reasons": list(hold_reasons),
-        "population": changes.population,
-        "feed": changes.feed,
-        "delta_kinds": sorted(changes.delta_kinds),
-    }
-    state = JobState.HELD if hold_reasons else JobState.PENDING_REVIEW
-    with store.engine.begin() as conn:
-        insert_change_rows(conn, rows)
-        change_state(
-            store,
-            None,
-            job,
-            state,
-            allowed={JobState.RUNNING},
-            actor=job.trigger,
-            reason="; ".join(hold_reasons),
-            conn=conn,
-            counts=json.dumps(changes.counts),
-            frozen=json.dumps(frozen),
-            details=json.dumps(details),
-            change_count=changes.total_changes,
-        )
-    updated = get_job(store, job.id)
-    if host is not None:
-        announce(store, host, updated, previous=job.state)
-    return updated
-
-
-_CHANGE_COLUMNS = (
-    "job_id",
-    "seq",
-    "kind",
-    "action",
-    "sis_id",
-    "platform_id",
-    "fields",
-    "refs",
-    "before",
-    "after",
-)
-
-
-def insert_change_rows(conn: sa.Connection, rows: Iterable[tuple[Any, ...]]) -> None:
-    """Bulk-insert change rows (tuples in ``_CHANGE_COLUMNS`` order) straight through the
-    driver, streaming: COPY on PostgreSQL, one prepared executemany on SQLite."""
-    columns = ", ".join(_CHANGE_COLUMNS)
-    raw: Any = conn.connection.dbapi_connection
-    if conn.dialect.name == "postgresql":
-        sql = f"COPY sync_changes ({columns}) FROM STDIN"
-        with raw.cursor() as cursor, cursor.copy(sql) as copy:
-            for row in rows:
-                copy.write_row(row)
-        return
-    marks = ", ".join("?" for _ in _CHANGE_COLUMNS)
-    cursor = raw.cursor()
-    try:
-        cursor.executemany(f"INSERT INTO sync_changes ({columns}) VALUES ({marks})", rows)
-    finally:
-        cursor.close()
-
-
-def reject_job(
-    store: StateStore, host: PluginHost | None, job_id: int, *, actor: str, reason: str = ""
-) -> SyncJob:
-    """Reject a pending or held request: nothing is applied; it stays in the history."""
-    job = get_job(store, job_id)
-    if job.state not in REVIEWABLE_STATES:
-        raise JobStateError(
-            f"sync job {job_id} is {job.state}: only pending_review or held jobs can be rejected"
-        )
-    return change_state(
-        store,
-        host,
-        job,
-        JobState.REJECTED,
-        allowed=REVIEWABLE_STATES,
-        actor=actor,
-        reason=reason,
-        rejected_by=actor,
-        rejected_at=now(),
-    )
-
-
-def delete_job(store: StateStore, job_id: int) -> None:
-    """Delete a rejected or failed job, its changes and its history."""
-    job = get_job(store, job_id)
-    if job.state not in DELETABLE_STATES:
-        raise JobStateError(
-            f"sync job {job_id} is {job.state}: only rejected or failed jobs can be deleted",
-            hint="reject it first" if job.state in REVIEWABLE_STATES else "",
-        )
-    with store.engine.begin() as conn:
-        gone = conn.execute(
-            sa.delete(sync_jobs).where(
-                sync_jobs.c.id == job_id,
-                sync_jobs.c.state.in_([str(s) for s in DELETABLE_STATES]),
-            )
-        ).rowcount
-        if gone != 1:
-            raise JobStateError(f"sync job {job_id} changed state meanwhile; not deleted")
-        conn.execute(sa.delete(sync_changes).where(sync_changes.c.job_id == job_id))
-        conn.execute(sa.delete(sync_job_history).where(sync_job_history.c.job_id == job_id))

@@ -160,7 +160,7 @@ def test_an_apply_killed_part_way_completes_on_rerun_without_duplicates_or_losse
 def test_the_job_of_a_crashed_run_is_marked_failed_when_its_lock_is_taken_over(
     store: Any, platform: Any, host: Any, school: str
 ) -> None:
-    from rostersync_core.sync.jobs import insert_job
+    from rostersync_core.sync.transitions import insert_job
 
     with store.engine.begin() as conn:
         crashed = insert_job(conn, school, "manual")
