@@ -71,6 +71,9 @@ def fetch_existing_data(
     kinds: Sequence[RecordKind] = MATCHED_KINDS,
 ) -> dict[RecordKind, MatchResult]:
     """Fetch SIS classes and people, keep them, and propose matches for ``kinds``."""
+    wrong = [str(k) for k in kinds if k not in MATCHED_KINDS]
+    if wrong:
+        raise ValueError(f"existing-data mapping links classes and people, not {wrong}")
     connection = store.get_connection(school_id)
     connector = host.connector(connection.connector)
     session = connector.authenticate(connection.config)
