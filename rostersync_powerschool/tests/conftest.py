@@ -28,6 +28,7 @@ import pytest
 from rostersync_core.connector import Connector
 from rostersync_core.districts import District, generate_district
 from rostersync_core.http.retry import RetryPolicy
+from rostersync_core.model import PersonKind
 from rostersync_core.plugins import PluginHost
 from rostersync_core.testing.contract_fetch import FetchedRoster, fetch_roster
 from rostersync_powerschool.connector import PowerSchoolConnector
@@ -36,9 +37,29 @@ from rostersync_powerschool.testing import FakePowerSchool
 SCHOOL = "100"
 
 
+def lower_grades_only(district: District, grades: frozenset[str]) -> District:
+    """The district with only ``grades`` (fewer sections: faster tests)."""
+    trimmed = district.copy()
+    for roster in trimmed.schools.values():
+        roster.grades = [g for g in roster.grades if g.sis_id in grades]
+        roster.classes = [c for c in roster.classes if set(c.grade_ids) <= grades]
+        roster.courses = [c for c in roster.courses if set(c.grade_ids) <= grades]
+        gone = {p.sis_id for p in roster.students() if p.grade_id not in grades}
+        classes = {c.sis_id for c in roster.classes}
+        roster.enrolments = [e for e in roster.enrolments
+                             if e.class_sis_id in classes and e.person_sis_id not in gone]
+        roster.family_links = [f for f in roster.family_links if f.student_sis_id not in gone]
+        linked = {f.family_sis_id for f in roster.family_links}
+        roster.people = [p for p in roster.people if p.sis_id not in gone
+                         and (p.kind is not PersonKind.FAMILY or p.sis_id in linked)]
+    return trimmed
+
+
 @pytest.fixture
 def district() -> District:
-    return generate_district(students=30, seed=7)
+    """A small school: kindergarten to grade 5 of a generated district (48 sections)."""
+    return lower_grades_only(generate_district(students=30, seed=7),
+                             frozenset({"KG", "01", "02", "03", "04", "05"}))
 
 
 @pytest.fixture
