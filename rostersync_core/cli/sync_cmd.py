@@ -110,6 +110,13 @@ def print_job(job: SyncJob) -> None:
         console.print(f"  {label:<13} {counts_line(counts)}", highlight=False)
 
 
+def _show(job: SyncJob, as_json: bool) -> None:
+    if as_json:
+        emit_json(_job_json(job))
+    else:
+        print_job(job)
+
+
 def _actor(by: str | None) -> str:
     return by or getpass.getuser()
 
@@ -347,7 +354,7 @@ def approve_cmd(
             apply=not no_apply,
             batch_size=batch_size,
         )
-    emit_json(_job_json(job)) if as_json else print_job(job)
+    _show(job, as_json)
 
 
 @sync_group.command("apply")
@@ -360,7 +367,7 @@ def apply_cmd(app: AppContext, job_id: int, by: str | None, batch_size: int, as_
     """Apply an approved job, or finish one whose apply was interrupted."""
     with open_state(app) as (store, platform):
         job = apply_job(store, app.host, platform, job_id, actor=_actor(by), batch_size=batch_size)
-    emit_json(_job_json(job)) if as_json else print_job(job)
+    _show(job, as_json)
 
 
 @sync_group.command("reject")
@@ -373,7 +380,7 @@ def reject_cmd(app: AppContext, job_id: int, by: str | None, reason: str, as_jso
     """Reject a pending or held request: nothing is applied."""
     with open_state(app) as (store, _):
         job = reject_job(store, app.host, job_id, actor=_actor(by), reason=reason)
-    emit_json(_job_json(job)) if as_json else print_job(job)
+    _show(job, as_json)
 
 
 @sync_group.command("delete")
@@ -395,7 +402,7 @@ def revert_cmd(app: AppContext, job_id: int, by: str | None, as_json: bool) -> N
     """Undo a completed job: write back every change's before-values."""
     with open_state(app) as (store, platform):
         job = revert_job(store, app.host, platform, job_id, actor=_actor(by))
-    emit_json(_job_json(job)) if as_json else print_job(job)
+    _show(job, as_json)
 
 
 COMMANDS: list[click.Command] = [sync_group]

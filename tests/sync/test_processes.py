@@ -169,3 +169,18 @@ def test_the_job_of_a_crashed_run_is_marked_failed_when_its_lock_is_taken_over(
     old = get_job(store, crashed)
     assert old.state is JobState.FAILED
     assert "stopped without finishing" in old.reason
+
+
+def test_a_running_syncs_heartbeat_keeps_its_lock_past_the_timeout(store: Any, school: str) -> None:
+    import time
+
+    from rostersync_core.sync.lock import SchoolLock
+
+    with SchoolLock(store.engine, school, job_id=3, timeout=4.0):
+        time.sleep(5.0)  # longer than the timeout: only the heartbeat keeps the lock
+        try:
+            SchoolLock(store.engine, school, timeout=4.0).acquire()
+        except SyncAlreadyRunningError:
+            pass
+        else:
+            raise AssertionError("a lock kept alive by its heartbeat was taken over")
