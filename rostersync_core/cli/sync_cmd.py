@@ -9,6 +9,7 @@ import getpass
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from itertools import islice
 from typing import Any
 
 import click
@@ -34,6 +35,7 @@ from rostersync_core.sync import (
     revert_job,
     run_sync,
 )
+from rostersync_core.sync.diff import ENTITY_KINDS
 from rostersync_core.sync.review import NameIndex, change_to_json, counts_line, describe_change
 
 __all__ = ["COMMANDS", "open_state", "print_job"]
@@ -268,11 +270,16 @@ def show_cmd(
 ) -> None:
     """Review one sync request per kind: counts, changes and field diffs."""
     wanted = [kind_from_label(k) for k in kinds] or list(KIND_LABELS)
+    shown = None if as_json or limit <= 0 else limit
     with open_state(app) as (store, platform):
         request = get_request(store, job_id)
-        changes = list(iter_changes(store, job_id))
-        names = NameIndex.build(platform, request.job.school_id, changes)
+        # Names of classes and people (new ones included) for the enrolment lines; only
+        # the changes shown are read for the other kinds.
+        entities = [c for k in ENTITY_KINDS for c in iter_changes(store, job_id, kind=k)]
+        names = NameIndex.build(platform, request.job.school_id, entities)
+        by_kind = {k: list(islice(iter_changes(store, job_id, kind=k), shown)) for k in wanted}
         history = job_history(store, job_id)
+    changes = [c for k in wanted for c in by_kind[k]]
     job = request.job
     if as_json:
         emit_json(
@@ -301,7 +308,7 @@ def show_cmd(
         return
     print_job(job)
     for kind in wanted:
-        of_kind = [c for c in changes if c.kind is kind]
+        of_kind = by_kind[kind]
         if not of_kind:
             continue
         label = KIND_LABELS[kind]
@@ -312,10 +319,12 @@ def show_cmd(
             title=f"{label}: {counts_line(job.counts.get(label, {}))}",
             title_justify="left",
         )
-        for change in of_kind[: limit or None]:
+        for change in of_kind:
             table.add_row(str(change.action), change.sis_id, describe_change(change, names))
-        if limit and len(of_kind) > limit:
-            table.add_row("...", "", f"{len(of_kind) - limit} more (--limit 0 shows all)")
+        counts = job.counts.get(label, {})
+        total = sum(counts.get(a, 0) for a in ("create", "update", "archive", "restore", "link"))
+        if total > len(of_kind):
+            table.add_row("...", "", f"{total - len(of_kind)} more (--limit 0 shows all)")
         console.print(table)
     for row in request.invalid:
         console.print(
