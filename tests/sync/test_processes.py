@@ -8,6 +8,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,11 @@ def test_two_processes_starting_a_sync_at_once_one_runs_the_other_is_refused(
     store_url: str, store: Any, school: str, tmp_path: Path
 ) -> None:
     go = tmp_path / "go"
-    workers = [_start("sync", store_url, school, str(go)) for _ in range(2)]
+    ready = [tmp_path / f"ready-{i}" for i in range(2)]
+    workers = [_start("sync", store_url, school, str(go), str(r)) for r in ready]
+    while not all(r.exists() for r in ready):  # both started: now they race
+        assert all(w.poll() is None for w in workers), "a worker died before the race"
+        time.sleep(0.01)
     go.touch()
     outcomes = []
     for worker in workers:
@@ -172,8 +177,6 @@ def test_the_job_of_a_crashed_run_is_marked_failed_when_its_lock_is_taken_over(
 
 
 def test_a_running_syncs_heartbeat_keeps_its_lock_past_the_timeout(store: Any, school: str) -> None:
-    import time
-
     from rostersync_core.sync.lock import SchoolLock
 
     with SchoolLock(store.engine, school, job_id=3, timeout=4.0):

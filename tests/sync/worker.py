@@ -29,7 +29,7 @@ class SlowConnector(MemoryConnector):
 
     @hookimpl
     def rostersync_authenticate(self, config: Mapping[str, Any]) -> MemorySession:
-        time.sleep(1.5)
+        time.sleep(3)
         return super().rostersync_authenticate(config)
 
 
@@ -49,7 +49,8 @@ def main(argv: list[str]) -> None:
     host = PluginHost(load_entry_points=False)
     host.register_connector(SlowConnector(generate_district(students=40, seed=3)))
     if command == "sync":
-        school, go = argv[2], Path(argv[3])
+        school, go, ready = argv[2], Path(argv[3]), Path(argv[4])
+        ready.touch()  # imported and connected: ready to race
         while not go.exists():
             time.sleep(0.01)
         try:
