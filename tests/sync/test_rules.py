@@ -12,6 +12,7 @@ from rostersync_core.errors import AuthenticationError, SyncHeldError, UnmappedV
 from rostersync_core.events import JobState
 from rostersync_core.hookspecs import hookimpl
 from rostersync_core.model import PersonKind, RecordKind
+from rostersync_core.plugins import PluginHost
 from rostersync_core.sync import (
     SyncAction,
     apply_job,
@@ -22,6 +23,7 @@ from rostersync_core.sync import (
     run_sync,
     set_settings,
 )
+from rostersync_core.testing.memory import MemoryConnector
 from tests.sync.helpers import first_student, platform_person, roster_of, synced, withdraw
 
 STUDENT = RecordKind.STUDENT
@@ -233,3 +235,31 @@ def test_a_grade_used_by_a_student_but_not_mapped_stops_the_sync(
     with pytest.raises(UnmappedValuesError) as caught:
         run_sync(store, host, platform, school)
     assert caught.value.grades == ("13",)
+
+
+class DeltaConnector(MemoryConnector):
+    """Sends students as a delta: nobody but the ones it names, and one removal."""
+
+    def __init__(self, district: Any, removed: str) -> None:
+        super().__init__(district)
+        self.removed = removed
+
+    @hookimpl
+    def rostersync_fetch_people(self, session: Any, context: Any) -> Any:
+        context.mark_delta(STUDENT)
+        context.report_removed(STUDENT, self.removed)
+        roster = self._roster(context)
+        return iter([p for p in roster.people if p.kind is not PersonKind.STUDENT])
+
+
+def test_a_delta_feed_archives_only_what_it_removes(
+    store: Any, platform: Any, host: Any, school: str, district: Any
+) -> None:
+    synced(store, host, platform, school)
+    gone = first_student(district)
+    delta_host = PluginHost(load_entry_points=False)
+    delta_host.register_connector(DeltaConnector(district, removed=gone))
+    job = run_sync(store, delta_host, platform, school)
+    archived = [c.sis_id for c in iter_changes(store, job.id, kind=STUDENT)]
+    assert archived == [gone]
+    assert job.counts["students"]["unchanged"] == len(roster_of(district).students()) - 1
