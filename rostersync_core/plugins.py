@@ -22,6 +22,7 @@ import pluggy
 from rostersync_core import hookspecs
 from rostersync_core.connector import Connector
 from rostersync_core.connector_info import PLUGIN_API_VERSION, ConnectorInfo, is_compatible
+from rostersync_core.deprecations import register_noting_deprecations
 from rostersync_core.errors import PluginError, UnknownConnectorError
 from rostersync_core.events import SyncJobEvent
 from rostersync_core.model import Record
@@ -90,6 +91,8 @@ class PluginHost:
         self.connectors: dict[str, Connector] = {}
         self.extensions: list[ExtensionPlugin] = []
         self.failures: list[PluginFailure] = []
+        #: Registration name -> deprecation messages its hooks triggered.
+        self.deprecations: dict[str, list[str]] = {}
         self._allow = frozenset(allow) if allow is not None else _allowed_from_env()
         if load_entry_points:
             self.load_entry_points()
@@ -131,12 +134,18 @@ class PluginHost:
         log.warning("plugin %r (%s) skipped: %s", name, group, reason)
         self.failures.append(PluginFailure(name, group, dist, reason))
 
-    def _register_checked(self, plugin: object, name: str) -> tuple[str, ...]:
-        """Register ``plugin`` and return its hook names, or raise :class:`_Refused`."""
+    def _register_checked(self, plugin: object, name: str) -> tuple[tuple[str, ...], list[str]]:
+        """Register ``plugin``; return its hook names and the deprecation messages its
+        hooks triggered, or raise :class:`_Refused` (leaving nothing registered)."""
+        if type(plugin).__hash__ is None:
+            raise _Refused(
+                "is not hashable (pluggy keeps plugins in sets); "
+                "with attrs use @attrs.define(eq=False)"
+            )
         if self.pm.is_registered(plugin) or self.pm.has_plugin(name):
             raise _Refused(f"a plugin named {name!r} is already registered")
         try:
-            self.pm.register(plugin, name=name)
+            deprecations = register_noting_deprecations(self.pm, plugin, name)
         except pluggy.PluginValidationError as exc:
             raise _Refused(f"has a hook with a wrong signature: {exc}") from None
         except ValueError as exc:
@@ -164,7 +173,7 @@ class PluginHost:
                 + ", ".join(sorted(unknown))
                 + " (misspelt? see docs/hooks.md)"
             )
-        return tuple(sorted(hooks))
+        return tuple(sorted(hooks)), deprecations
 
     def register_connector(
         self, plugin: object, *, distribution: str = "", version: str = ""
@@ -175,7 +184,7 @@ class PluginHost:
         the plugin is unusable; the host is unchanged then.
         """
         probe_name = f"connector-{id(plugin)}"
-        hooks = self._register_checked(plugin, probe_name)
+        hooks, deprecations = self._register_checked(plugin, probe_name)
         try:
             missing = [h for h in hookspecs.CONNECTOR_HOOKS if h not in hooks]
             if missing:
@@ -206,6 +215,8 @@ class PluginHost:
             hooks=hooks,
         )
         self.connectors[info.name] = connector
+        if deprecations:
+            self.deprecations[info.name] = deprecations
         return connector
 
     def register_extension(
@@ -213,7 +224,7 @@ class PluginHost:
     ) -> None:
         """Register an extension plugin; its extension hooks are called with every other's."""
         name = name or getattr(plugin, "__name__", "") or type(plugin).__name__
-        hooks = self._register_checked(plugin, f"extension-{name}")
+        hooks, deprecations = self._register_checked(plugin, f"extension-{name}")
         connector_hooks = [h for h in hooks if h in hookspecs.CONNECTOR_HOOKS]
         if connector_hooks:
             self.pm.unregister(plugin)
@@ -223,6 +234,8 @@ class PluginHost:
                 + "); register it under 'rostersync.connectors'"
             )
         self.extensions.append(ExtensionPlugin(name, distribution, version, hooks))
+        if deprecations:
+            self.deprecations[name] = deprecations
 
     # -- use ---------------------------------------------------------------------------------
 
@@ -269,6 +282,7 @@ class PluginHost:
             "connectors": [self.connectors[name].describe() for name in sorted(self.connectors)],
             "extensions": [attrs.asdict(e) for e in self.extensions],
             "failures": [attrs.asdict(f) for f in self.failures],
+            "deprecations": {name: list(msgs) for name, msgs in sorted(self.deprecations.items())},
         }
 
 

@@ -40,6 +40,9 @@ def list_connectors(app: AppContext, as_json: bool) -> None:
     for e in data["extensions"]:
         console.print(f"extension plugin [bold]{e['name']}[/] ({e['distribution']}): "
                       + ", ".join(e["hooks"]))
+    for name, messages in data["deprecations"].items():
+        for message in messages:
+            console.print(f"[yellow]deprecated[/] in {name}: {message}", highlight=False)
     for f in data["failures"]:
         console.print(
             f"[bold red]failed to load[/] {f['name']} ({f['group']}"

@@ -30,7 +30,9 @@ __all__ = [
 ]
 
 #: Config field names that look like secrets; they must carry ``"writeOnly": true``.
-SECRET_NAME = re.compile(r"secret|password|passwd|token|api_?key|private_?key|credential", re.I)
+SECRET_NAME = re.compile(
+    r"secret|password|passwd|token(?!_?url$)|api_?key|private_?key|credential", re.I
+)
 
 
 def check_config_schema(

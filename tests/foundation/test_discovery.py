@@ -95,7 +95,9 @@ def test_broken_plugins_are_named_and_the_command_still_works(site: Path) -> Non
 
 
 def test_an_installed_connector_is_described(site: Path) -> None:
-    data = json.loads(_connectors_list(site, "--json").stdout)
+    result = _connectors_list(site, "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
     good = next(c for c in data["connectors"] if c["name"] == "goodsis")
     assert good["distribution"] == "rostersync-goodsis"
     assert "rostersync_fetch_people" in good["hooks"]
@@ -104,7 +106,9 @@ def test_an_installed_connector_is_described(site: Path) -> None:
 
 
 def test_extension_plugins_are_listed(site: Path) -> None:
-    data = json.loads(_connectors_list(site, "--json").stdout)
+    result = _connectors_list(site, "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
     audit = next(e for e in data["extensions"] if e["name"] == "audit")
     assert audit["hooks"] == ["rostersync_job_state_changed"]
 
@@ -117,6 +121,7 @@ def test_the_table_names_the_broken_plugins_too(site: Path) -> None:
 
 def test_an_allow_list_restricts_what_loads(site: Path) -> None:
     result = _connectors_list(site, "--json", env={"ROSTERSYNC_PLUGINS": "goodsis"})
+    assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert [c["name"] for c in data["connectors"]] == ["goodsis"]
     assert data["failures"] == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+import attrs
 import pytest
 
 from rostersync_core import (
@@ -118,3 +119,13 @@ def test_a_plugin_bug_reaches_the_admin_as_a_named_error() -> None:
 
     with pytest.raises(InvalidSisDataError, match="connector 'buggy' failed"):
         buggy.list_schools(object())
+
+
+def test_an_unhashable_plugin_is_refused_with_advice() -> None:
+    @attrs.define  # eq=True makes attrs classes unhashable
+    class Unhashable(_Minimal):
+        pass
+
+    host = PluginHost(load_entry_points=False)
+    with pytest.raises(PluginRefusedError, match="not hashable"):
+        host.register_connector(Unhashable.__new__(Unhashable))
