@@ -8,6 +8,7 @@ __all__ = [
     "ConfigError",
     "IncompatiblePluginError",
     "InvalidSisDataError",
+    "JobStateError",
     "PluginError",
     "RostersyncError",
     "SisUnavailableError",
@@ -15,6 +16,7 @@ __all__ = [
     "SyncAlreadyRunningError",
     "SyncHeldError",
     "UnknownConnectorError",
+    "UnknownJobError",
     "UnknownSchoolError",
     "UnmappedValuesError",
 ]
@@ -103,6 +105,14 @@ class SyncAlreadyRunningError(RostersyncError):
 
 class SyncHeldError(RostersyncError):
     """A job is held for review and cannot be applied automatically."""
+
+
+class UnknownJobError(RostersyncError):
+    """No sync job by that id."""
+
+
+class JobStateError(RostersyncError):
+    """The job is not in a state that allows what was asked (e.g. deleting a completed job)."""
 
 
 class StateStoreError(RostersyncError):

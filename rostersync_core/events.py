@@ -35,7 +35,8 @@ class SyncJobEvent:
     - ``counts``: per kind (``"students"``...), per action (``"create"``...), a number.
     - ``reason``: why a job is held, or what failed (never personal data or secrets).
     - ``error_kind``: for failures, ``"authentication"``, ``"sis_unavailable"``,
-      ``"invalid_data"``, ``"unmapped"`` or ``"internal"``.
+      ``"invalid_data"``, ``"unmapped"``, ``"platform"`` (the platform refused a change
+      while applying) or ``"internal"``.
     - ``admins``: the school's sync administrators' e-mail addresses.
     """
 

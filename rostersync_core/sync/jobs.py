@@ -16,7 +16,7 @@ import attrs
 import sqlalchemy as sa
 
 from rostersync_core.convert import structure
-from rostersync_core.errors import RostersyncError
+from rostersync_core.errors import JobStateError, UnknownJobError
 from rostersync_core.events import JobState
 from rostersync_core.fetch import InvalidRow
 from rostersync_core.model import RecordKind
@@ -51,14 +51,6 @@ __all__ = [
 REVIEWABLE_STATES = frozenset({JobState.PENDING_REVIEW, JobState.HELD})
 #: States in which a job may be deleted.
 DELETABLE_STATES = frozenset({JobState.REJECTED, JobState.FAILED})
-
-
-class UnknownJobError(RostersyncError):
-    """No sync job by that id."""
-
-
-class JobStateError(RostersyncError):
-    """The job is not in a state that allows what was asked (e.g. deleting a completed job)."""
 
 
 @attrs.frozen

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -48,8 +49,12 @@ def test_a_generated_connector_installs_passes_its_tests_and_is_listed(
     )
 
     tests = _run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider"], connector, env)
-    assert "failed" not in tests
-    assert f"{contract_checks - 1 + 2} passed, 1 skipped" in tests
+    assert "failed" not in tests and "error" not in tests, tests
+    # Every contract check plus the template's own two tests ran; the cassette check may
+    # skip (it only runs in cassette mode).
+    counts = {word: int(n) for n, word in re.findall(r"(\d+) (passed|skipped)", tests)}
+    assert counts.get("passed", 0) + counts.get("skipped", 0) == contract_checks + 1, tests
+    assert counts.get("skipped", 0) <= 1, tests
 
     listed = json.loads(_run([str(venv / "bin" / "rostersync"), "connectors", "list",
                               "--json"], tmp_path, env))
