@@ -1,8 +1,7 @@
 """Fixtures for the connector authors' kit tests.
 
-``pytester`` runs the contract suite in a throw-away pytest session, so a failing run can be
-asserted. (``pytest_plugins`` is only allowed in the top-level conftest, so the plugin is
-registered here when this folder's tests are collected.)
+``pytester`` (enabled by the repository's top-level ``conftest.py``) runs the contract suite
+in a throw-away pytest session, so a failing run can be asserted.
 """
 
 from __future__ import annotations
@@ -17,12 +16,6 @@ import attrs
 import pytest
 
 from rostersync_core.testing.contract_suite import ConnectorContractSuite
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    if not config.pluginmanager.has_plugin("pytester"):
-        config.pluginmanager.import_plugin("pytester")
-
 
 #: How many checks the contract suite has (each a test method).
 CHECKS = sum(name.startswith("test_") for name in dir(ConnectorContractSuite))
