@@ -126,3 +126,23 @@ def test_an_allow_list_restricts_what_loads(site: Path) -> None:
     assert [c["name"] for c in data["connectors"]] == ["goodsis"]
     assert data["failures"] == []
     assert data["extensions"] == []
+
+
+def test_connectors_installed_with_pip_are_found_and_called(tmp_path: Path) -> None:
+    """The example connector, installed into this environment by pip like any third-party
+    plugin, is discovered by entry point and answers through the core's routing."""
+    from rostersync_core import FetchContext, PluginHost
+
+    result = _connectors_list(tmp_path, "--json")
+    assert result.returncode == 0, result.stderr
+    listed = {c["name"]: c for c in json.loads(result.stdout)["connectors"]}
+    assert listed["csvdir"]["distribution"] == "rostersync-csvdir"
+    assert {"oneroster", "powerschool"} <= set(listed)
+
+    from rostersync_csvdir.sample import write_district
+
+    folder = write_district(tmp_path / "sis", api_key="example-key-for-tests")
+    csvdir = PluginHost().connector("csvdir")
+    session = csvdir.authenticate({"folder": str(folder), "api_key": "example-key-for-tests"})
+    school = csvdir.list_schools(session)[0]
+    assert list(csvdir.fetch_people(session, FetchContext(school.sis_id)))
