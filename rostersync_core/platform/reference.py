@@ -44,7 +44,8 @@ from rostersync_core.platform.reference_rows import (
     ID_PREFIX,
     TABLES,
     ReferencePlatformError,
-    column_values,
+    column_names,
+    column_tuple,
     row_values,
 )
 from rostersync_core.store import tables as t
@@ -220,14 +221,13 @@ def _apply_run(conn: sa.Connection, school_id: str, run: list[tuple[PlatformChan
         raise ReferencePlatformError(f"change {first.key!r}: cannot apply {kind} records")
     table = TABLES[kind]
     if action is ChangeAction.CREATE:
-        rows = []
-        for change, pid in run:
-            values = _values_of(change)
-            row = column_values(kind, values)
-            row.update(id=pid, school_id=school_id, archived=False)
-            rows.append(row)
-        columns = list(rows[0])
-        executemany(conn, sa.insert(table).values({c: sa.bindparam(c) for c in columns}), rows)
+        names = ("id", "school_id", "archived", *column_names(kind))
+        rows = [
+            (pid, school_id, False, *column_tuple(kind, _values_of(change)))
+            for change, pid in run
+        ]
+        stmt = sa.insert(table).values({c: sa.bindparam(c) for c in names})
+        executemany(conn, stmt, rows, names)
         return
     fields = first.fields if action in (ChangeAction.UPDATE, ChangeAction.RESTORE) else ()
     columns = _columns_for(kind, fields, first.key)
@@ -238,19 +238,22 @@ def _apply_run(conn: sa.Connection, school_id: str, run: list[tuple[PlatformChan
         sets["archived"] = sa.false()
     if not sets:
         sets = {"id": sa.bindparam("b_id")}  # an UPDATE with no fields: a no-op write
-    params = []
+    order = column_names(kind)
+    picks = [order.index(col) for col in columns]
+    params: list[tuple[Any, ...]] = []
     for change, pid in run:
-        param: dict[str, Any] = {"b_id": pid, "b_school": school_id}
-        if columns:
-            full = column_values(kind, _values_of(change))
-            param.update({f"v_{col}": full[col] for col in columns})
-        params.append(param)
-    stmt = (
+        picked: tuple[Any, ...] = ()
+        if picks:
+            full = column_tuple(kind, _values_of(change))
+            picked = tuple(full[i] for i in picks)
+        params.append((*picked, pid, school_id))
+    update = (
         table.update()
         .where(table.c.id == sa.bindparam("b_id"), table.c.school_id == sa.bindparam("b_school"))
         .values(**sets)
     )
-    rowcount = executemany(conn, stmt, params)
+    param_names = [*(f"v_{col}" for col in columns), "b_id", "b_school"]
+    rowcount = executemany(conn, update, params, param_names)
     if rowcount not in (-1, len(params)):
         missing = _first_missing(conn, table, school_id, [pid for _, pid in run])
         raise ReferencePlatformError(

@@ -18,6 +18,8 @@ __all__ = [
     "PERSON_KIND",
     "TABLES",
     "ReferencePlatformError",
+    "column_names",
+    "column_tuple",
     "column_values",
     "row_values",
 ]
@@ -98,34 +100,46 @@ _EXPECTED: dict[RecordKind, type] = {
 _ENUM_COLUMNS = frozenset({"class_type", "role"})
 
 
-def _plan(kind: RecordKind) -> tuple[Any, tuple[tuple[str, int], ...]]:
-    """(getter of every attribute at once, (column, conversion) per attribute)."""
-    attrs_ = tuple(COLUMNS[kind])
-    columns = tuple(
-        (col, 1 if col in _JSON_COLUMNS else 2 if col in _ENUM_COLUMNS else 0)
-        for col in COLUMNS[kind].values()
-    )
-    return operator.attrgetter(*attrs_), columns
+def _plan(kind: RecordKind) -> tuple[Any, tuple[int, ...], tuple[int, ...], tuple[str, ...]]:
+    """(getter of every attribute at once, JSON positions, enum positions, extra values)."""
+    getter = operator.attrgetter(*COLUMNS[kind])
+    columns = list(COLUMNS[kind].values())
+    json_at = tuple(i for i, col in enumerate(columns) if col in _JSON_COLUMNS)
+    enum_at = tuple(i for i, col in enumerate(columns) if col in _ENUM_COLUMNS)
+    extra = (PERSON_KIND[kind],) if kind in PERSON_KIND else ()
+    return getter, json_at, enum_at, extra
 
 
 _PLANS = {kind: _plan(kind) for kind in COLUMNS}
 
 
-def column_values(kind: RecordKind, values: PlatformValues) -> dict[str, Any]:
-    """Every writable column of a ``kind`` record, from its values (platform space)."""
+def _json_list(value: Any) -> str:
+    return json.dumps(list(value)) if value else "[]"
+
+
+def column_names(kind: RecordKind) -> tuple[str, ...]:
+    """The columns :func:`column_tuple` fills, in order."""
+    names = tuple(COLUMNS[kind].values())
+    return (*names, "kind") if kind in PERSON_KIND else names
+
+
+def column_tuple(kind: RecordKind, values: PlatformValues) -> tuple[Any, ...]:
+    """Every writable column of a ``kind`` record (platform space), in :func:`column_names`
+    order. The bulk path: one attribute read per field, no dict."""
     if type(values) is not _EXPECTED[kind]:
         raise ReferencePlatformError(f"a {kind} change carries a {type(values).__name__}")
-    getter, columns = _PLANS[kind]
-    row: dict[str, Any] = {}
-    for (column, conversion), value in zip(columns, getter(values), strict=True):
-        if conversion == 1:
-            value = json.dumps(list(value))
-        elif conversion == 2:
-            value = value.value
-        row[column] = value
-    if kind in PERSON_KIND:
-        row["kind"] = PERSON_KIND[kind]
-    return row
+    getter, json_at, enum_at, extra = _PLANS[kind]
+    out = list(getter(values))
+    for i in json_at:
+        out[i] = _json_list(out[i])
+    for i in enum_at:
+        out[i] = out[i]._value_
+    return (*out, *extra)
+
+
+def column_values(kind: RecordKind, values: PlatformValues) -> dict[str, Any]:
+    """Every writable column of a ``kind`` record, from its values (platform space)."""
+    return dict(zip(column_names(kind), column_tuple(kind, values), strict=True))
 
 
 def row_values(row: sa.Row[Any]) -> dict[str, Any]:
