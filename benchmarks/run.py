@@ -198,6 +198,10 @@ def main(argv: list[str] | None = None) -> int:
             k: v.get("seconds") for k, v in parts.items()
         }
         print(f"{name}: {summary}; peak RSS {result.get('peak_rss_mb')} MB", flush=True)
+    if args.results.exists() and not args.fresh:
+        # another run may have written meanwhile: keep its results, ours win on a clash
+        latest = json.loads(args.results.read_text()).get("results", {})
+        data["results"] = {**latest, **data["results"]}
     data["machine"] = machine()
     data["commit"] = commit
     data["written_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
