@@ -179,6 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.results.exists() and not args.fresh:
         data = json.loads(args.results.read_text())
     commit = git_commit()
+    ours: dict[str, Any] = {}
     for name, path in args.add:
         added: dict[str, Any] = json.loads(Path(path).read_text())
         if "measured_at" not in added:
@@ -186,13 +187,13 @@ def main(argv: list[str] | None = None) -> int:
             added["measured_at"] = stamp.isoformat(timespec="seconds")
             added["commit"] = git_commit(before=added["measured_at"])
             added["uncommitted_changes"] = ["not recorded"]
-        data["results"][name] = added
+        data["results"][name] = ours[name] = added
     for name, module, arguments in ([] if args.add else plan(args)):
         print(f"{name}: running (load average {load_average()})", flush=True)
         result = run_one(module, arguments)
         result.setdefault("measured_at", dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
         result.setdefault("commit", commit)
-        data["results"][name] = result
+        data["results"][name] = ours[name] = result
         parts = result.get("steps") or result.get("runs") or {}
         summary = result.get("error") or result.get("seconds") or {
             k: v.get("seconds") for k, v in parts.items()
@@ -201,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.results.exists() and not args.fresh:
         # another run may have written meanwhile: keep its results, ours win on a clash
         latest = json.loads(args.results.read_text()).get("results", {})
-        data["results"] = {**latest, **data["results"]}
+        data["results"] = {**data["results"], **latest, **ours}
     data["machine"] = machine()
     data["commit"] = commit
     data["written_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
