@@ -165,3 +165,42 @@ class MemoryConnector:
         self._count("fetch_enrolments")
         roster = self._roster(context)
         return self._feed([*roster.enrolments, *roster.family_links], context)
+
+
+def set_up_memory_school(
+    store: Any,
+    platform: Any,
+    district: District,
+    school_id: str = "maple",
+    *,
+    timezone: str = "UTC",
+    connector: str = "memory",
+    token: str = MEMORY_TOKEN,
+) -> str:
+    """Make ``school_id`` ready to sync from ``district`` without the setup workflow.
+
+    Creates the school, one platform grade and subject per SIS value (mapped one to one) on
+    the reference ``platform``, and saves the connection to the district's first school in
+    ``store``. Returns that school's SIS id. For tests and demos only.
+    """
+    from rostersync_core.state import SchoolConnection
+
+    sis_school_id = sorted(district.schools)[0]
+    roster = district.schools[sis_school_id]
+    platform.add_school(school_id, roster.school.name, timezone)
+    for grade in roster.grades:
+        platform.add_grade(f"grade-{grade.sis_id}", grade.name or grade.sis_id)
+    for subject in roster.subjects:
+        platform.add_subject(f"subject-{subject.sis_id}", subject.name)
+    store.save_value_mappings(
+        school_id, RecordKind.GRADE, {g.sis_id: f"grade-{g.sis_id}" for g in roster.grades}
+    )
+    store.save_value_mappings(
+        school_id, RecordKind.SUBJECT, {s.sis_id: f"subject-{s.sis_id}" for s in roster.subjects}
+    )
+    store.save_connection(
+        SchoolConnection(school_id, connector, {"token": token}, sis_school_id,
+                         roster.school.name),
+        public_config={"token": "********"},
+    )
+    return sis_school_id

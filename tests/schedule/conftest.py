@@ -15,12 +15,10 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from rostersync_core.districts import District, generate_district
-from rostersync_core.model import RecordKind
 from rostersync_core.notify import EmailNotifier, SmtpSettings
 from rostersync_core.plugins import PluginHost
 from rostersync_core.schedule import FakeClock
-from rostersync_core.state import SchoolConnection
-from rostersync_core.testing.memory import MEMORY_TOKEN, MemoryConnector
+from rostersync_core.testing.memory import MemoryConnector, set_up_memory_school
 
 SCHOOL = "maple"
 ADMINS = ("head@maple.example", "office@maple.example")
@@ -34,25 +32,7 @@ START = dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.UTC)
 
 def set_up_school(store: Any, platform: Any, district: District, school_id: str = SCHOOL) -> str:
     """Bind ``school_id`` to the district's first school and map every grade and subject."""
-    sis_school_id = sorted(district.schools)[0]
-    roster = district.schools[sis_school_id]
-    platform.add_school(school_id, roster.school.name, "America/New_York")
-    for grade in roster.grades:
-        platform.add_grade(f"grade-{grade.sis_id}", grade.name or grade.sis_id)
-    for subject in roster.subjects:
-        platform.add_subject(f"subject-{subject.sis_id}", subject.name)
-    store.save_value_mappings(
-        school_id, RecordKind.GRADE, {g.sis_id: f"grade-{g.sis_id}" for g in roster.grades}
-    )
-    store.save_value_mappings(
-        school_id, RecordKind.SUBJECT, {s.sis_id: f"subject-{s.sis_id}" for s in roster.subjects}
-    )
-    store.save_connection(
-        SchoolConnection(school_id, "memory", {"token": MEMORY_TOKEN}, sis_school_id,
-                         roster.school.name),
-        public_config={"token": "********"},
-    )
-    return sis_school_id
+    return set_up_memory_school(store, platform, district, school_id, timezone="America/New_York")
 
 
 @pytest.fixture
