@@ -222,6 +222,7 @@ def run(students: int, seed: int, *, backend: str, shape: str, page_size: int,
                     began = time.perf_counter()
                     sis.ask(f"publish {new} {withdrawn} {teachers} {seed + 1}")
                     result["publish_s"] = round(time.perf_counter() - began, 1)
+                    last_cpu[0] = sis.ask("stats").get("cpu_s", 0.0)  # publishing is not a sync
                     later = step("changed_resync", sync)
                     steps["changed_resync"]["changes"] = sum(j.change_count for j in later)
                     steps["changed_resync"]["snapshot"] = {

@@ -84,6 +84,15 @@ def run_one(module: str, arguments: list[str]) -> dict[str, Any]:
         return result
 
 
+def _duration(result: dict[str, Any]) -> float:
+    """About how long a benchmark ran (its code was loaded when it started)."""
+    parts = [result.get("seconds", 0.0), result.get("server_start_s", 0.0),
+             result.get("publish_s", 0.0), *(result.get("setup_s") or {}).values()]
+    parts += [s.get("seconds", 0.0) for s in (result.get("steps") or {}).values()]
+    parts += [s.get("seconds", 0.0) for s in (result.get("runs") or {}).values()]
+    return float(sum(parts)) + 30.0
+
+
 def _fmt(value: Any, spec: str = "") -> str:
     if value is None or value == "":
         return "—"
@@ -93,9 +102,9 @@ def _fmt(value: Any, spec: str = "") -> str:
 def table(results: dict[str, Any]) -> str:
     """The Markdown results table."""
     lines = [
-        "| benchmark | seconds | records/s | peak RSS MB | vs target | load avg (1m) | "
+        "| benchmark | seconds | CPU s | records/s | peak RSS MB | vs target | load avg (1m) | "
         "date (UTC) | commit |",
-        "| --- | ---: | ---: | ---: | --- | ---: | --- | --- |",
+        "| --- | ---: | ---: | ---: | ---: | --- | ---: | --- | --- |",
     ]
     for name, r in sorted(results.items()):
         when, commit = r.get("measured_at", "")[:16], r.get("commit", "")
@@ -104,13 +113,14 @@ def table(results: dict[str, Any]) -> str:
         load = (r.get("load_average_before") or [None])[0]
         rss = r.get("peak_rss_mb")
         if "error" in r:
-            lines.append(f"| {name} | failed: {r['error']} | | | | | {when} | {commit} |")
+            lines.append(f"| {name} | failed: {r['error']} | | | | | | {when} | {commit} |")
             continue
         if r.get("benchmark") == "pipeline":
             verdict = (f"{r['ratio_to_json_loads']}x json.loads wall, "
                        f"{r['cpu_ratio_to_json_loads']}x CPU (target ≤ {r['target_ratio']}x)")
             lines.append(
-                f"| {name} | {r['seconds']} | {_fmt(r['records_per_second'], ',.0f')} | "
+                f"| {name} | {r['seconds']} | {r.get('cpu_seconds', '—')} | "
+                f"{_fmt(r['records_per_second'], ',.0f')} | "
                 f"{rss} | {verdict} | {load} | {when} | {commit} |"
             )
         elif r.get("benchmark") == "end_to_end":
@@ -122,16 +132,20 @@ def table(results: dict[str, Any]) -> str:
                     verdict = (f"target < {r['targets']['no_change_resync_s']:.0f} s; "
                                f"empty request: {s['empty_request']}")
                 elif step in ("apply", "changed_resync"):
-                    verdict = f"{s.get('changes', 0)} changes"
+                    verdict = f"{s.get('changes', 0):,} changes"
+                cpu = f"{s.get('client_cpu_seconds', '—')}"
+                if "server_cpu_seconds" in s:
+                    cpu += f" + {s['server_cpu_seconds']} server"
                 lines.append(
-                    f"| {name} {step} | {s['seconds']} | {_fmt(s['records_per_second'], ',.0f')} "
+                    f"| {name} {step} | {s['seconds']} | {cpu} | "
+                    f"{_fmt(s['records_per_second'], ',.0f')} "
                     f"| {rss} | {verdict} | {(s.get('load_average') or [None])[0]} | "
                     f"{when} | {commit} |"
                 )
         elif r.get("benchmark") == "fetch_concurrency":
             for run, s in r["runs"].items():
                 lines.append(
-                    f"| {name} {run} | {s['seconds']} | {_fmt(s['records'])} records | {rss} | "
+                    f"| {name} {run} | {s['seconds']} | — | {_fmt(s['records'])} records | {rss} | "
                     f"{s['requests']} requests, limit {s['limit_s']} s, "
                     f"{s['factor_of_limit']}x of it (target ≤ {r['target_factor']}x) | "
                     f"{(s.get('load_average') or [None])[0]} | {when} | {commit} |"
@@ -185,7 +199,8 @@ def main(argv: list[str] | None = None) -> int:
         if "measured_at" not in added:
             stamp = dt.datetime.fromtimestamp(Path(path).stat().st_mtime, dt.UTC)
             added["measured_at"] = stamp.isoformat(timespec="seconds")
-            added["commit"] = git_commit(before=added["measured_at"])
+            began = stamp - dt.timedelta(seconds=_duration(added))
+            added["commit"] = git_commit(before=began.isoformat(timespec="seconds"))
             added["uncommitted_changes"] = ["not recorded"]
         data["results"][name] = ours[name] = added
     for name, module, arguments in ([] if args.add else plan(args)):
