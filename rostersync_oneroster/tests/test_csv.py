@@ -230,3 +230,17 @@ def test_a_file_that_is_not_a_zip_is_refused(tmp_path: Path) -> None:
     path.write_bytes(b"not a zip at all")
     with pytest.raises(InvalidSisDataError, match="not a readable zip"):
         open_csv(path)
+
+
+def test_a_damaged_zip_entry_is_invalid_data_naming_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "damaged.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("orgs.csv", b"sourcedId,name,type\r\n100,North School,school\r\n")
+    data = bytearray(path.read_bytes())
+    at = data.find(b"North School")
+    data[at] = ord("n")  # the stored bytes no longer match their CRC
+    path.write_bytes(bytes(data))
+    connector = OneRosterConnector()
+    session = connector.rostersync_authenticate({"source": "csv", "path": str(path)})
+    with pytest.raises(InvalidSisDataError, match=r"orgs\.csv is damaged or unreadable"):
+        connector.rostersync_list_schools(session)

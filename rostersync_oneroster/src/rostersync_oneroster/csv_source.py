@@ -22,6 +22,7 @@ import io
 import logging
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
@@ -189,9 +190,9 @@ class CsvSource:
 
     def _rows(self, name: str, required: tuple[str, ...]) -> Iterator[dict[str, str]]:
         file_name = f"{name}.csv"
-        with self._open(name) as raw:
-            text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
-            try:
+        try:
+            with self._open(name) as raw:
+                text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
                 reader = csv.DictReader(text, restkey="\0extra")
                 header = reader.fieldnames or []
                 missing = [c for c in required if c not in header]
@@ -201,15 +202,22 @@ class CsvSource:
                         f"(no column {', '.join(missing)})"
                     )
                 yield from reader
-            except UnicodeDecodeError:
-                raise InvalidSisDataError(
-                    f"{self.description}: {file_name} is not UTF-8 text"
-                ) from None
-            except csv.Error as exc:
-                raise InvalidSisDataError(
-                    f"{self.description}: {file_name} is not valid CSV (line "
-                    f"{getattr(exc, 'line_num', '?')})"
-                ) from None
+        except UnicodeDecodeError:
+            raise InvalidSisDataError(
+                f"{self.description}: {file_name} is not UTF-8 text"
+            ) from None
+        except csv.Error as exc:
+            raise InvalidSisDataError(
+                f"{self.description}: {file_name} is not valid CSV (line "
+                f"{getattr(exc, 'line_num', '?')})"
+            ) from None
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError):
+            # A bad CRC, a truncated or corrupt entry, an unsupported compression method,
+            # an encrypted entry: the file cannot be trusted.
+            raise InvalidSisDataError(
+                f"{self.description}: {file_name} is damaged or unreadable in the zip; refused",
+                hint="ask the SIS for a new export",
+            ) from None
 
     def schools(self) -> Iterator[dict[str, Any]]:
         if self.mode("orgs") == "absent":
