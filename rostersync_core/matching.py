@@ -10,8 +10,10 @@
 
 The first rule that finds anything decides. A record is *ambiguous*, never linked by guess,
 when that rule finds two platform records, when the platform record is already linked to
-another SIS record, when two SIS records claim the same platform record, or when the
-e-mail also belongs to a platform person of another kind (a teacher who is also a parent).
+another SIS record (a stored link, or another SIS id kept on the platform record), when two
+SIS records claim the same platform record, when a student found by name and grade has
+another e-mail than the SIS record, or when the e-mail also belongs to a platform person of
+another kind (a teacher who is also a parent).
 Pass platform people of every kind to see that last case.
 """
 
@@ -197,6 +199,13 @@ def match_records(
             if other is not None and other != sis_id:
                 reason += f"; already linked to SIS record {other!r}"
                 conflict = True
+            kept = _kept_sis_id(hit)
+            if rule != "sis_id" and kept and kept != sis_id:
+                reason += f"; the platform record keeps another SIS id {kept!r}"
+                conflict = True
+            if rule == "name_grade" and _emails_differ(sis, hit):
+                reason += "; but the e-mails differ"
+                conflict = True
             candidates.append(MatchCandidate(sis_id, hit.platform_id, rule, reason))
         if len(hits) > 1:
             candidates = [
@@ -213,6 +222,20 @@ def match_records(
             matched[sis_id] = candidates[0]
     _demote_shared_claims(matched, ambiguous)
     return MatchResult(matched=matched, ambiguous=ambiguous, unmatched=tuple(sorted(unmatched)))
+
+
+def _kept_sis_id(record: PlatformRecord) -> str:
+    """The SIS id the platform record keeps (``""`` when none)."""
+    values = record.values
+    return values.sis_id if isinstance(values, (Person, SchoolClass)) else ""
+
+
+def _emails_differ(sis: Person | SchoolClass, record: PlatformRecord) -> bool:
+    """Both people have an e-mail and they are not the same (a namesake, not this person)."""
+    if not isinstance(sis, Person) or not isinstance(record.values, Person):
+        return False
+    ours, theirs = normalise_email(sis.email), normalise_email(record.values.email)
+    return bool(ours and theirs and ours != theirs)
 
 
 def _other_kind(sis: Person | SchoolClass, index: _Index) -> tuple[MatchCandidate, ...]:

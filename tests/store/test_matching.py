@@ -90,6 +90,34 @@ def test_a_platform_record_linked_to_another_sis_record_is_ambiguous() -> None:
     assert "already linked to SIS record 'S-1'" in candidate.reason
 
 
+def test_a_platform_record_keeping_another_sis_id_is_not_matched_by_email() -> None:
+    result = match_records(
+        RecordKind.STUDENT, [student("S-2", email="ada@example.org")],
+        [on_platform("p-1", student("S-1", email="ada@example.org"))], {}, {})
+    assert "S-2" not in result.matched
+    [candidate] = result.ambiguous["S-2"]
+    assert "keeps another SIS id 'S-1'" in candidate.reason
+
+
+def test_a_class_keeping_another_sis_id_is_not_matched_by_title() -> None:
+    result = match_records(
+        RecordKind.CLASS, [SchoolClass(sis_id="C-2", title="Math 1A")],
+        [on_platform("c-1", SchoolClass(sis_id="C-1", title="Math 1A"), RecordKind.CLASS)],
+        {}, {})
+    assert "C-2" not in result.matched
+    assert [c.platform_id for c in result.ambiguous["C-2"]] == ["c-1"]
+
+
+def test_a_namesake_in_the_same_grade_with_another_email_is_not_linked() -> None:
+    result = match_records(
+        RecordKind.STUDENT, [student("S-1", email="ada.l@example.org", grade="01")],
+        [on_platform("p-1", student("", email="ada.m@example.org", grade="g-1"))],
+        {}, {"01": "g-1"})
+    assert "S-1" not in result.matched
+    [candidate] = result.ambiguous["S-1"]
+    assert "e-mails differ" in candidate.reason
+
+
 def test_two_sis_records_claiming_one_platform_record_are_both_ambiguous() -> None:
     result = match_records(
         RecordKind.STUDENT,
