@@ -59,6 +59,19 @@ _TRANSIENT_EXCEPTIONS = (
 )
 
 
+def _host_of(url: str) -> str:
+    """``host[:port]`` of ``url``, never its user info (messages and logs name it)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return f"{host}:{port}" if port is not None else host
+
+
 def segment(value: str) -> str:
     """``value`` escaped as one URL path segment (SIS ids may hold ``/``, ``#``, spaces)."""
     return quote(value, safe="")
@@ -144,8 +157,15 @@ class SisClient:
                 "the SIS address must be an http(s) URL such as https://sis.example.org",
                 field="base_url",
             )
+        if "@" in parts.netloc:
+            # It would reach every message and log line that names the host.
+            raise ConfigError(
+                "the SIS address must not carry a user name or password",
+                field="base_url",
+                hint="give the credentials as the client id and secret instead",
+            )
         self.base_url = base_url if base_url.endswith("/") else base_url + "/"
-        self.host = parts.netloc
+        self.host = _host_of(base_url)
         self.auth = auth
         self.retry = retry or RetryPolicy()
         self.limits = limits or RequestLimits()
@@ -234,7 +254,7 @@ class SisClient:
                 log.info(
                     "%s %s%s answered %s: renewing credentials once",
                     method.upper(),
-                    self.host,
+                    response.host,
                     response.path,
                     response.status,
                 )
@@ -275,6 +295,7 @@ class SisClient:
 
     def _attempt(self, prepared: requests.PreparedRequest, authenticate: bool) -> SisResponse:
         path = urlsplit(prepared.url or "").path
+        host = _host_of(prepared.url or "") or self.host
         method = prepared.method or "GET"
         if authenticate and self.auth is not None:
             # Before taking a slot: fetching a token is itself a request that needs one.
@@ -289,7 +310,7 @@ class SisClient:
                 log.info(
                     "%s %s%s failed after %.0f ms: %s",
                     method,
-                    self.host,
+                    host,
                     path,
                     elapsed * 1000,
                     type(exc).__name__,
@@ -297,16 +318,16 @@ class SisClient:
                 raise _Transient(f"the connection failed ({type(exc).__name__})") from None
             except requests.exceptions.RequestException as exc:
                 raise ConfigError(
-                    f"cannot send {where(method, self.host, path)}: {type(exc).__name__}",
+                    f"cannot send {where(method, host, path)}: {type(exc).__name__}",
                     field="base_url",
                 ) from None
         elapsed = time.monotonic() - started
         log.debug(
-            "%s %s%s -> %s in %.0f ms", method, self.host, path, raw.status_code, elapsed * 1000
+            "%s %s%s -> %s in %.0f ms", method, host, path, raw.status_code, elapsed * 1000
         )
         response = SisResponse(
             method=method,
-            host=self.host,
+            host=host,
             path=path,
             status=raw.status_code,
             headers=CaseInsensitiveDict(raw.headers),
@@ -324,6 +345,7 @@ class SisClient:
         self, prepared: requests.PreparedRequest, authenticate: bool
     ) -> SisResponse:
         policy = self.retry
+        host = _host_of(prepared.url or "") or self.host
         backoff = tenacity.wait_exponential_jitter(
             multiplier=policy.initial_wait, max=policy.max_wait, jitter=policy.jitter
         )
@@ -353,7 +375,7 @@ class SisClient:
             log.warning(
                 "%s %s%s: %s; retrying in %.2f s (attempt %d of %d)",
                 prepared.method,
-                self.host,
+                host,
                 urlsplit(prepared.url or "").path,
                 exc,
                 state.upcoming_sleep,
@@ -377,7 +399,7 @@ class SisClient:
             return retrying(self._attempt, prepared, authenticate)
         except _Transient as exc:
             attempts = retrying.statistics.get("attempt_number", 1)
-            at = where(prepared.method or "GET", self.host, urlsplit(prepared.url or "").path)
+            at = where(prepared.method or "GET", host, urlsplit(prepared.url or "").path)
             detail = (
                 f"{attempts} attempt{'s' if attempts != 1 else ''} over "
                 f"{time.monotonic() - started:.1f} s"

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from rostersync_core.errors import AuthenticationError, SisUnavailableError
+from rostersync_core.errors import AuthenticationError, ConfigError, SisUnavailableError
 from rostersync_core.http import (
     OAuth1Signing,
     OAuth2ClientCredentials,
@@ -217,3 +217,23 @@ def test_a_token_is_fetched_even_when_only_one_request_may_run_at_a_time(
         oauth_sis.url, auth=auth, retry=RetryPolicy.fast(), limits=RequestLimits.serial(), timeout=5
     )
     assert client.map(lambda _: client.get_json("echo"), range(3)) == [{"ok": True}] * 3
+
+
+def test_a_token_endpoint_on_another_host_is_named_by_its_own_host(
+    oauth_sis: PupilsSis,
+) -> None:
+    # The SIS answers as 127.0.0.1; the token endpoint is reached as localhost.
+    token_url = oauth_sis.url.replace("127.0.0.1", "localhost") + "/oauth/token"
+    auth = OAuth2ClientCredentials(token_url, CLIENT_ID, "wrong-secret-value")
+    client = SisClient(oauth_sis.url, auth=auth, retry=RetryPolicy.fast())
+    with pytest.raises(AuthenticationError) as caught:
+        client.get("echo")
+    port = oauth_sis.url.rsplit(":", 1)[1]
+    assert f"/oauth/token on localhost:{port}" in str(caught.value)
+
+
+def test_an_address_carrying_a_password_is_refused_without_repeating_it() -> None:
+    with pytest.raises(ConfigError) as caught:
+        SisClient("https://district:hunter2-pass@sis.example.org/ims")
+    assert caught.value.field == "base_url"
+    assert "hunter2-pass" not in str(caught.value)
