@@ -72,7 +72,8 @@ def floor_seconds(bodies: list[bytes], repeats: int) -> dict[str, float]:
 
 
 def run(students: int, seed: int, *, quick: bool, page_size: int,
-        profile: Path | None = None, gc_mode: str = "on") -> dict[str, Any]:
+        profile: Path | None = None, gc_mode: str = "on",
+        experiments: list[str] | None = None) -> dict[str, Any]:
     from benchmarks.common import secret_env
     from rostersync_core.districts import generate_district
     from rostersync_core.platform.reference import ReferencePlatform
@@ -102,6 +103,10 @@ def run(students: int, seed: int, *, quick: bool, page_size: int,
             host.register_connector(ReplayConnector(client, page_size=page_size))
             school_id = bind_school(store, host, platform, roster.school, REPLAY_CONFIG)
             client.served.clear()
+            if experiments:
+                from benchmarks.experiments import apply
+
+                apply(experiments)
             gc.collect()
             rss_before = current_rss_mb()
             clock = PhaseClock()
@@ -154,6 +159,7 @@ def run(students: int, seed: int, *, quick: bool, page_size: int,
         "cpu_ratio_to_json_loads": cpu_ratio,
         "profiled": profile is not None,
         "gc": gc_mode,
+        "experiments": experiments or [],
         "target_ratio": TARGET_RATIO,
         "target_met": ratio is not None and ratio <= TARGET_RATIO,
         "job": {"state": str(job.state), "changes": job.change_count},
@@ -171,9 +177,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--profile", type=Path, help="write a pyinstrument profile here")
     parser.add_argument("--gc", choices=("on", "off", "freeze"), default="on",
                         help="the cyclic collector during the sync (an experiment)")
+    parser.add_argument("--experiment", action="append", default=[],
+                        help="try a suggested change in this process (benchmarks/experiments.py)")
     args = parser.parse_args(argv)
     result = run(args.students, args.seed, quick=args.quick, page_size=args.page_size,
-                 profile=args.profile, gc_mode=args.gc)
+                 profile=args.profile, gc_mode=args.gc, experiments=args.experiment)
     finish(result, args.out)
 
 
