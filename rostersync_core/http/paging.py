@@ -1,10 +1,12 @@
 """Offset paging that survives real servers (OneRoster-style ``limit``/``offset``).
 
 Stops on whichever comes first: an empty page, a short page, the total from a count
-header reached, or ``max_records`` read. A server that caps ``limit`` below what was asked
-looks like a short first page: when the count header or a ``Link: rel="next"`` says more
-is coming, or (with neither) one probe at the next offset finds more, the cap is adopted
-as the page size. Header names are matched in any case; both headers may be absent.
+header reached, or ``max_records`` read. A page identical to the one before (a server
+that ignores the offset) is :class:`InvalidSisDataError`, not an endless loop. A server
+that caps ``limit`` below what was asked looks like a short first page: when the count
+header or a ``Link: rel="next"`` says more is coming, or (with neither) one probe at the
+next offset finds more, the cap is adopted as the page size. Header names are matched in
+any case; both headers may be absent.
 """
 
 from __future__ import annotations
@@ -73,11 +75,20 @@ def iter_offset_pages(
     limit = page_size
     offset = 0
     first = True
+    previous: Sequence[Any] = ()
     for _ in range(max_pages):
         response = client.get(path, params=[*base, (limit_param, limit), (offset_param, offset)])
         page = extract(response.json(), response)
         if not page:
             return
+        if page == previous:
+            # Without a count, a server that ignores the offset would be paged forever.
+            raise InvalidSisDataError(
+                f"the SIS answered {where(response.method, response.host, response.path)} "
+                f"at offset {offset} with the same page again: it ignores '{offset_param}'",
+                hint="tell the SIS vendor; paging cannot work against this server",
+            )
+        previous = page
         if max_records is not None and offset + len(page) > max_records:
             page = page[: max(0, max_records - offset)]
         yield page

@@ -32,9 +32,14 @@ class PupilsSis(FakeSisServer):
     """Serves 23 pupils under ``/pupils`` with limit/offset paging, and echoes ``/echo``."""
 
     def __init__(
-        self, pupils: int = 23, cap: int | None = None, count_header: str | None = "X-Total-Count"
+        self,
+        pupils: int = 23,
+        cap: int | None = None,
+        count_header: str | None = "X-Total-Count",
+        ignores_offset: bool = False,
     ) -> None:
         super().__init__()
+        self.ignores_offset = ignores_offset
         self.pupils = [{"id": f"p{i:03d}"} for i in range(pupils)]
         self.cap = cap
         self.count_header = count_header
@@ -47,7 +52,7 @@ class PupilsSis(FakeSisServer):
         limit = int(request.arg("limit", "100") or 100)
         if self.cap:
             limit = min(limit, self.cap)
-        offset = int(request.arg("offset", "0") or 0)
+        offset = 0 if self.ignores_offset else int(request.arg("offset", "0") or 0)
         headers = {self.count_header: str(len(self.pupils))} if self.count_header else {}
         return FakeResponse.json({"pupils": self.pupils[offset : offset + limit]}, headers=headers)
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
+from rostersync_core.errors import InvalidSisDataError
 from rostersync_core.http import RequestLimits, RetryPolicy, SisClient, iter_offset_pages
 from rostersync_core.testing.fake_sis import FakeRequest, FakeResponse, Fault
 
@@ -63,6 +66,16 @@ def test_an_empty_collection_is_one_request() -> None:
 def test_max_records_cuts_paging_short(sis: PupilsSis) -> None:
     assert len(ids(sis, 10, max_records=12)) == 12
     assert offsets(sis) == ["0", "10"]
+
+
+@pytest.mark.parametrize("pupils", [3, 23])
+def test_a_server_that_ignores_the_offset_is_invalid_data_not_an_endless_loop(
+    pupils: int,
+) -> None:
+    with PupilsSis(pupils=pupils, count_header=None, ignores_offset=True) as server:
+        with pytest.raises(InvalidSisDataError, match="same page again"):
+            ids(server, 10, max_pages=50)
+        assert len(server.requests) == 2
 
 
 def test_pages_survive_a_rate_limit_in_the_middle(sis: PupilsSis) -> None:
