@@ -11,8 +11,9 @@ import inspect
 import os
 import re
 from collections.abc import Callable, Iterator, Mapping
+from importlib import metadata
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, NoReturn, TypeVar
 
 import pytest
 
@@ -22,6 +23,8 @@ from rostersync_core.plugins import CONNECTOR_GROUP, PluginHost, PluginRefusedEr
 from rostersync_core.testing import contract_compare as compare
 from rostersync_core.testing.contract_cassettes import cassette
 from rostersync_core.testing.contract_fetch import FetchedRoster, fetch_roster
+from rostersync_core.testing.contract_hooks import check_hook_signatures
+from rostersync_core.testing.contract_problems import format_problems
 from rostersync_core.testing.contract_target import ContractTarget
 
 __all__ = [
@@ -74,10 +77,8 @@ def load_connector(plugin: object) -> Connector:
     if isinstance(plugin, str):
         host = PluginHost(allow=[plugin])
         for failure in host.failures:
-            pytest.fail(
-                f"connector entry point {plugin!r} failed to load: {failure.reason}",
-                pytrace=False,
-            )
+            _refuse(f"connector entry point {plugin!r} failed to load", failure.reason,
+                    _entry_point_object(plugin))
         if not host.connectors:
             pytest.fail(
                 f"no entry point {plugin!r} in group {CONNECTOR_GROUP!r}: is the distribution "
@@ -99,7 +100,29 @@ def load_connector(plugin: object) -> Connector:
         return host.register_connector(plugin)
     except PluginRefusedError as exc:
         refusal = str(exc)
-    pytest.fail(f"the core refuses this connector: {refusal}", pytrace=False)
+    _refuse("the core refuses this connector", refusal, plugin)
+
+
+def _entry_point_object(name: str) -> object | None:
+    """What the connector entry point ``name`` loads (an instance for a class), or None."""
+    for ep in metadata.entry_points(group=CONNECTOR_GROUP, name=name):
+        try:
+            loaded: object = ep.load()
+            return loaded() if isinstance(loaded, type) else loaded
+        except Exception:  # the host's reason already says why it cannot be loaded
+            return None
+    return None
+
+
+def _refuse(headline: str, reason: str, plugin: object | None) -> NoReturn:
+    """Fail with advice per hook when the hooks explain the refusal, else the host's reason."""
+    problems = check_hook_signatures(plugin) if plugin is not None else []
+    if problems:
+        # the core's reason in one line (pluggy's details, with its internal plugin id, are
+        # what the problems below say better), then each broken hook with its fix
+        summary = re.sub(r"Plugin '[^']*' for hook", "hook", reason.splitlines()[0])
+        pytest.fail(format_problems(f"{headline}: {summary}", problems), pytrace=False)
+    pytest.fail(f"{headline}: {reason}", pytrace=False)
 
 
 class ContractFixtures:
