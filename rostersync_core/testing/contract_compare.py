@@ -26,7 +26,9 @@ __all__ = [
     "check_same_records",
     "error_texts",
     "find_secrets",
+    "secret_names",
     "secret_values",
+    "which_secret",
 ]
 
 #: Config field names that look like secrets; they must carry ``"writeOnly": true``.
@@ -106,18 +108,41 @@ def check_config_schema(
     return problems
 
 
+def _secret_items(
+    schema: Mapping[str, Any], config: Mapping[str, Any]
+) -> Iterator[tuple[str, str]]:
+    """``(field, value)`` for each secret (or secret-looking) field of ``config``."""
+    names = set(secret_fields(schema))
+    for name, value in config.items():
+        secret = name in names or SECRET_NAME.search(name)
+        if secret and isinstance(value, str) and len(value) >= 4:
+            yield name, value
+
+
 def secret_values(
     schema: Mapping[str, Any], configs: Iterable[Mapping[str, Any]]
 ) -> set[str]:
     """Values of secret fields (and of secret-looking fields) in ``configs``."""
-    names = set(secret_fields(schema))
-    values: set[str] = set()
-    for config in configs:
-        for name, value in config.items():
-            secret = name in names or SECRET_NAME.search(name)
-            if secret and isinstance(value, str) and len(value) >= 4:
-                values.add(value)
-    return values
+    return {value for config in configs for _, value in _secret_items(schema, config)}
+
+
+def secret_names(
+    schema: Mapping[str, Any], configs: Mapping[str, Mapping[str, Any]]
+) -> dict[str, str]:
+    """Each secret value -> where it came from (``"bad_config['api_key']"``), so a failure
+    can say which secret leaked without showing any of it."""
+    names: dict[str, str] = {}
+    for label, config in configs.items():
+        for name, value in _secret_items(schema, config):
+            names.setdefault(value, f"{label}[{name!r}]")
+    return names
+
+
+def which_secret(value: str, names: Mapping[str, str] | None) -> str:
+    """How a failure names a leaked secret: its config field, never any of its characters."""
+    if names and value in names:
+        return f"the value of {names[value]}"
+    return f"a secret config value ({len(value)} characters)"
 
 
 def error_texts(exc: BaseException) -> Iterator[str]:
@@ -132,15 +157,18 @@ def error_texts(exc: BaseException) -> Iterator[str]:
         current = current.__cause__ or current.__context__
 
 
-def find_secrets(exc: BaseException, secrets: set[str]) -> list[Problem]:
-    """A problem for each secret value that shows in ``exc`` or its causes."""
+def find_secrets(
+    exc: BaseException, secrets: set[str], names: Mapping[str, str] | None = None
+) -> list[Problem]:
+    """A problem for each secret value that shows in ``exc`` or its causes; ``names`` (from
+    :func:`secret_names`) lets it say which config field the secret came from."""
     text = "\n".join(error_texts(exc))
     return [
         Problem(
             "secret-in-error",
             type(exc).__name__,
-            f"the error (or an error it was raised from) contains a secret value "
-            f"({len(s)} characters, starting {s[:2]!r}...)",
+            "the error (or an error it was raised from) contains "
+            + which_secret(s, names),
             "never put config values, tokens or URLs with credentials in messages; "
             "raise AuthenticationError with a plain sentence and `from None`",
         )

@@ -162,6 +162,17 @@ class ContractFixtures:
         return compare.secret_values(contract_connector.info.config_schema, configs)
 
     @pytest.fixture
+    def contract_secret_names(
+        self, contract_connector: Connector, contract_target: ContractTarget
+    ) -> dict[str, str]:
+        """Each secret value -> the config field it came from (``"config['api_key']"``)."""
+        configs = {"config": contract_target.config, "bad_config": contract_target.bad_config}
+        return compare.secret_names(
+            contract_connector.info.config_schema,
+            {label: config for label, config in configs.items() if config is not None},
+        )
+
+    @pytest.fixture
     def contract_recording(
         self, request: pytest.FixtureRequest, contract_secrets: set[str]
     ) -> Iterator[None]:

@@ -99,17 +99,19 @@ class ConnectorContractSuite(ContractFixtures):
 
     def test_authentication_error_contains_no_secret(
         self, contract_connector: Connector, contract_target: ContractTarget,
-        contract_secrets: set[str], contract_recording: None,
+        contract_secrets: set[str], contract_secret_names: dict[str, str],
+        contract_recording: None,
     ) -> None:
         error = self._wrong_credentials_error(contract_connector, contract_target)
         _fail_on(
             "the error for wrong credentials shows a secret",
-            compare.find_secrets(error, contract_secrets),
+            compare.find_secrets(error, contract_secrets, contract_secret_names),
         )
 
     def test_logs_hold_no_secret(
         self, contract_connector: Connector, contract_target: ContractTarget,
-        contract_secrets: set[str], contract_recording: None, caplog: pytest.LogCaptureFixture,
+        contract_secrets: set[str], contract_secret_names: dict[str, str],
+        contract_recording: None, caplog: pytest.LogCaptureFixture,
     ) -> None:
         with caplog.at_level(logging.DEBUG):
             session, _ = attempt(lambda: contract_connector.authenticate(contract_target.config))
@@ -125,7 +127,7 @@ class ConnectorContractSuite(ContractFixtures):
             Problem(
                 "secret-in-log",
                 "the log (DEBUG and above) of authenticating and fetching",
-                f"contains a secret config value ({len(s)} characters, starting {s[:2]!r}...)",
+                "contains " + compare.which_secret(s, contract_secret_names),
                 "never log configs, headers, tokens or URLs carrying credentials; log the "
                 "host, method, path and status instead",
             )
@@ -231,6 +233,7 @@ class ConnectorContractSuite(ContractFixtures):
     def test_credential_errors_are_not_retried(
         self, contract_session: object, contract_fetch: Callable[..., FetchedRoster],
         contract_target: ContractTarget, contract_secrets: set[str],
+        contract_secret_names: dict[str, str],
     ) -> None:
         faults = contract_target.faults
         if faults is None:
@@ -255,7 +258,7 @@ class ConnectorContractSuite(ContractFixtures):
             "credentials; never retry a credential error (one token refresh is fine)"
         )
         _fail_on("the error for refused credentials shows a secret",
-                 compare.find_secrets(error, contract_secrets))
+                 compare.find_secrets(error, contract_secrets, contract_secret_names))
 
     def test_cassettes_hold_no_secret(
         self, request: pytest.FixtureRequest, contract_secrets: set[str]

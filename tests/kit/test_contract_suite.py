@@ -113,3 +113,15 @@ def test_a_connector_the_core_refuses_fails_with_the_core_s_reason() -> None:
 
     with pytest.raises(pytest.fail.Exception, match="does not implement the connector hooks"):
         load_connector(HalfAConnector())
+
+
+def test_a_leaked_secret_is_named_by_its_config_field_and_none_of_it_is_shown(
+    run_contract: RunContract,
+) -> None:
+    run = run_contract("secret-in-error", "logs-secret")
+    assert (
+        "[secret-in-error] AuthenticationError: the error (or an error it was raised from) "
+        "contains the value of bad_config['api_key']" in run.output
+    )
+    assert "contains the value of config['api_key']" in run.output  # the DEBUG log line
+    assert "'ti'" not in run.output  # not even the first characters of the key
