@@ -1,33 +1,39 @@
 """Settings for every test in the repository (core, connectors, example plugin).
 
-Each test gets its own ``ROSTERSYNC_HOME`` (so no test reads or writes the developer's
-``~/.rostersync``: state database, credentials key) and none inherits the developer's
-plugin allow-list, database URL, key or SMTP settings from the environment.
+The test session gets its own ``ROSTERSYNC_HOME`` (so no test reads or writes the
+developer's ``~/.rostersync``: state database, credentials key) and does not inherit the
+developer's plugin allow-list, database URL, key or SMTP settings. Set once at start, so
+fixtures and tests remain free to set their own.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
+import shutil
+import tempfile
 
 import pytest
 
 pytest_plugins = ["pytester"]
 
-_ISOLATED = (
+_INHERITED = (
     "ROSTERSYNC_DB",
     "ROSTERSYNC_SECRET_KEY",
     "ROSTERSYNC_PLUGINS",
     "ROSTERSYNC_SMTP_URL",
     "ROSTERSYNC_SMTP_PASSWORD",
 )
+_home: str | None = None
 
 
-@pytest.fixture(autouse=True)
-def _private_rostersync_home(
-    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
-) -> Path:
-    home = tmp_path_factory.mktemp("rostersync-home")
-    monkeypatch.setenv("ROSTERSYNC_HOME", str(home))
-    for name in _ISOLATED:
-        monkeypatch.delenv(name, raising=False)
-    return home
+def pytest_configure(config: pytest.Config) -> None:
+    global _home
+    _home = tempfile.mkdtemp(prefix="rostersync-test-home-")
+    os.environ["ROSTERSYNC_HOME"] = _home
+    for name in _INHERITED:
+        os.environ.pop(name, None)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _home is not None:
+        shutil.rmtree(_home, ignore_errors=True)
