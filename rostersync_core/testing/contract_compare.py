@@ -12,7 +12,7 @@ import jsonschema
 
 from rostersync_core.config import secret_fields
 from rostersync_core.model import RecordKind, fingerprint, record_kind
-from rostersync_core.testing.contract_fetch import FetchedRoster
+from rostersync_core.testing.contract_fetch import HOOK_OF_KIND, FetchedRoster
 from rostersync_core.testing.contract_problems import Problem
 from rostersync_core.testing.contract_records import check_references
 
@@ -190,7 +190,8 @@ def check_counts(roster: FetchedRoster, expected: Mapping[str, int]) -> list[Pro
                 Problem(
                     "paging",
                     f"{kind.value.replace('_', ' ')} records",
-                    f"{got} yielded but the source holds {want}: {abs(want - got)} {what}",
+                    f"{got} yielded but the source holds {want}: {abs(want - got)} {what} "
+                    f"(from {HOOK_OF_KIND[kind]})",
                     "follow every page to the end (next links, totals, short pages) and sort "
                     "by id so offset paging is stable",
                 )

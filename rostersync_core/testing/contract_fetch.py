@@ -30,7 +30,7 @@ from rostersync_core.model import (
     record_kind,
 )
 
-__all__ = ["FETCH_HOOKS", "FetchedRoster", "describe_record", "fetch_roster"]
+__all__ = ["FETCH_HOOKS", "HOOK_OF_KIND", "FetchedRoster", "describe_record", "fetch_roster"]
 
 #: Each fetch hook (without the ``rostersync_`` prefix) and the record types it may yield.
 FETCH_HOOKS: Mapping[str, tuple[type, ...]] = {
@@ -39,6 +39,21 @@ FETCH_HOOKS: Mapping[str, tuple[type, ...]] = {
     "fetch_classes": (AcademicSession, Course, SchoolClass),
     "fetch_people": (Person,),
     "fetch_enrolments": (Enrolment, FamilyLink),
+}
+
+#: The hook that yields each kind of record.
+HOOK_OF_KIND: Mapping[RecordKind, str] = {
+    RecordKind.SCHOOL: "rostersync_list_schools",
+    RecordKind.GRADE: "rostersync_fetch_grades",
+    RecordKind.SUBJECT: "rostersync_fetch_subjects",
+    RecordKind.SESSION: "rostersync_fetch_classes",
+    RecordKind.COURSE: "rostersync_fetch_classes",
+    RecordKind.CLASS: "rostersync_fetch_classes",
+    RecordKind.STUDENT: "rostersync_fetch_people",
+    RecordKind.STAFF: "rostersync_fetch_people",
+    RecordKind.FAMILY: "rostersync_fetch_people",
+    RecordKind.ENROLMENT: "rostersync_fetch_enrolments",
+    RecordKind.FAMILY_LINK: "rostersync_fetch_enrolments",
 }
 
 

@@ -27,8 +27,14 @@ from rostersync_core.model import (
     School,
     SchoolClass,
     Subject,
+    record_kind,
 )
-from rostersync_core.testing.contract_fetch import FETCH_HOOKS, FetchedRoster, describe_record
+from rostersync_core.testing.contract_fetch import (
+    FETCH_HOOKS,
+    HOOK_OF_KIND,
+    FetchedRoster,
+    describe_record,
+)
 from rostersync_core.testing.contract_problems import Problem
 
 __all__ = [
@@ -71,6 +77,7 @@ REQUIRED_FIELDS: dict[type, tuple[str, ...]] = {
 }
 
 _ID_FIELDS = ("sis_id", "class_sis_id", "person_sis_id", "family_sis_id", "student_sis_id")
+_REFERRING = (Enrolment, FamilyLink, SchoolClass, AcademicSession)
 _STAFF_ENROLMENT_ROLES = {EnrolmentRole.TEACHER, EnrolmentRole.AIDE, EnrolmentRole.ADMINISTRATOR}
 
 
@@ -216,7 +223,7 @@ def check_unique_ids(roster: FetchedRoster) -> list[Problem]:
                     Problem(
                         "unique-ids",
                         f"{kind.value.replace('_', ' ')} {key!r}",
-                        f"is yielded {n} times",
+                        f"is yielded {n} times by {HOOK_OF_KIND[kind]}",
                         "yield each record once; if pages overlap or the SIS repeats rows, "
                         "de-duplicate by id (for enrolments: one per class and person)",
                     )
@@ -304,12 +311,14 @@ def check_references(roster: FetchedRoster) -> list[Problem]:
                 where,
                 f"refers to {what}, which was not yielded",
                 f"yield it from rostersync_{hook} for this school (also when context.limit "
-                "is set), or do not yield the record that refers to it",
+                "is set); if the SIS itself does not hold it, skip this record and call "
+                f"context.report_invalid(RecordKind.{kind_name}, ...) with the reason",
             )
         )
 
     for _, r in roster.records():
         where = describe_record(r)
+        kind_name = record_kind(r).name if type(r) in _REFERRING else ""
         if type(r) is Enrolment:
             if r.class_sis_id not in classes:
                 dangling(where, f"class {r.class_sis_id!r}", "fetch_classes")

@@ -125,3 +125,21 @@ def test_a_leaked_secret_is_named_by_its_config_field_and_none_of_it_is_shown(
     )
     assert "contains the value of config['api_key']" in run.output  # the DEBUG log line
     assert "'ti'" not in run.output  # not even the first characters of the key
+
+
+def test_a_duplicate_and_a_lost_page_name_the_hook_that_yielded_them(
+    run_contract: RunContract,
+) -> None:
+    duplicated, lost = run_contract("duplicate-id"), run_contract("lost-page")
+    assert "[unique-ids] student 'st1': is yielded 2 times by rostersync_fetch_people" in (
+        duplicated.output
+    )
+    assert "1 missing (from rostersync_fetch_people)" in lost.output
+
+
+def test_a_dangling_enrolment_is_told_to_report_a_row_the_sis_cannot_resolve(
+    run_contract: RunContract,
+) -> None:
+    run = run_contract("dangling-enrolment")
+    assert "if the SIS itself does not hold it, skip this record and call " in run.output
+    assert "context.report_invalid(RecordKind.ENROLMENT, ...)" in run.output
