@@ -21,6 +21,7 @@ __all__ = [
     "NOTIFIED_STATES",
     "Notice",
     "compose_notice",
+    "compose_run_failure_notice",
     "compose_test_notice",
     "failure_label",
     "notice_email",
@@ -99,6 +100,28 @@ def compose_test_notice(school_id: str, *, school_name: str = "") -> Notice:
         "is applied, when one is held (and why) and when one fails.\n\n-- \nrostersync\n"
     )
     return Notice(school_id, None, None, f"[rostersync] {school_id}: test e-mail", body)
+
+
+def compose_run_failure_notice(school_id: str, reason: str, *, school_name: str = "") -> Notice:
+    """A daily sync that failed before it could make a sync job (the school's connection
+    is gone, the database refused...): no job to name, so no job state change to hear of.
+
+    ``reason`` is the run's logged message (written for an admin, no personal data).
+    """
+    title = f"{school_name} ({school_id})" if school_name and school_name != school_id else (
+        school_id)
+    body = (
+        f"School: {title}\n\n"
+        "The daily sync could not start, so nothing was fetched and nothing was changed.\n\n"
+        + (f"Details: {reason}\n\n" if reason else "")
+        + "Check the school's connection and the daily sync's log:\n\n"
+        f"    rostersync connection show {school_id}\n"
+        f"    rostersync schedule show {school_id}\n\n"
+        f"Set the school up again if its connection is gone:\n\n"
+        f"    rostersync setup {school_id} --connector NAME ...\n\n-- \nrostersync\n"
+    )
+    subject = f"[rostersync] {school_id}: the daily sync could not start"
+    return Notice(school_id, None, JobState.FAILED, subject, body)
 
 
 #: Long subjects (a held job's reason) stay on one line instead of folding oddly.

@@ -28,6 +28,7 @@ from rostersync_core.hookspecs import hookimpl
 from rostersync_core.notify.messages import (
     Notice,
     compose_notice,
+    compose_run_failure_notice,
     compose_test_notice,
     notice_email,
 )
@@ -153,6 +154,27 @@ class EmailNotifier:
         sent = SentNotice(notice, to)
         self.sent.append(sent)
         return sent
+
+    def notify_run_failure(self, school_id: str, reason: str) -> SentNotice | None:
+        """Tell the school's sync administrators that its daily sync failed before it made
+        a job (so no ``rostersync_job_state_changed`` reached them); never raises."""
+        from rostersync_core.schedule.schedules import sync_admins
+
+        try:
+            if self._smtp() is None:
+                return None
+            recipients = sync_admins(self._state_store(), school_id)
+            if not recipients:
+                log.info("school %s has no sync administrators to e-mail", school_id)
+                return None
+            name = self._school_name(school_id)
+            return self.send(compose_run_failure_notice(school_id, reason, school_name=name),
+                             recipients)
+        except Exception as exc:  # the database itself may be what failed the run
+            log.warning("could not e-mail the sync administrators of %s about a failed daily "
+                        "sync: %s", school_id, exc if isinstance(exc, RostersyncError)
+                        else type(exc).__name__)
+            return None
 
     def send_test(self, school_id: str, recipients: Iterable[str]) -> SentNotice | None:
         """Send a test e-mail about ``school_id`` (``rostersync notify test``)."""

@@ -123,4 +123,7 @@ def run_due_school(
         if made.state is JobState.FAILED:
             outcome, message = _outcome_of(made)
     finish_run(store, run_id, outcome, job_id=job_id, message=message, now=now)
+    if job_id is None and outcome in (RunOutcome.FAILED, RunOutcome.ERROR) and found is not None:
+        # No job was made (the connection is gone...): no job state change told the admins.
+        found.notify_run_failure(due.school_id, message)
     return get_scheduled_run(store, run_id)

@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from rostersync_core import hookimpl
 from rostersync_core.districts import District
@@ -18,6 +19,7 @@ from rostersync_core.events import JobState, SyncJobEvent
 from rostersync_core.notify import EmailNotifier, SmtpSettings
 from rostersync_core.plugins import PluginHost
 from rostersync_core.schedule import EmbeddedScheduler, FakeClock, RunOutcome, enable_schedule
+from rostersync_core.store import tables
 from rostersync_core.sync import run_sync, set_settings
 from rostersync_core.testing.memory import MEMORY_TOKEN, MemoryConnector
 from tests.schedule.conftest import ADMINS, Mailbox
@@ -102,6 +104,24 @@ def test_expired_credentials_are_named_as_such(
     assert "expired or wrong" in body
     assert f"rostersync setup {school} --connector" in body
     assert MEMORY_TOKEN not in body
+
+
+def test_a_daily_sync_that_cannot_start_because_the_connection_is_gone_is_emailed(
+    store: Any, host: Any, platform: Any, clock: FakeClock, school: str, mailbox: Mailbox
+) -> None:
+    enable_schedule(store, school, at="06:00", timezone="UTC", admins=ADMINS, now=clock.now())
+    with store.engine.begin() as conn:
+        conn.execute(sa.delete(tables.connections).where(tables.connections.c.school_id == school))
+
+    [run] = EmbeddedScheduler(store, host, platform, clock=clock, poll_seconds=3600).run(
+        until=clock.now() + dt.timedelta(days=1))
+
+    assert (run.outcome, run.job_id) == (RunOutcome.FAILED, None)
+    assert mailbox.subjects() == [f"[rostersync] {school}: the daily sync could not start"]
+    assert set(mailbox.envelopes[0][1]) == set(ADMINS)
+    body = mailbox.bodies()[0]
+    assert "is not set up" in body
+    assert f"rostersync setup {school} --connector" in body
 
 
 def test_no_message_carries_personal_data_from_the_roster(
