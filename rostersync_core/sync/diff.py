@@ -13,6 +13,10 @@ Pure: it reads a prepared :class:`SisFeed` and the platform's records and return
   enrolments and family links are left alone.
 - An enrolment (family link) is managed by the sync when its class and person (family
   member and student) are both linked to the SIS.
+- A join follows what it joins: the active enrolments and family links of a class or
+  person that this request archives (or that stays archived) are archived with it, and
+  none is created or restored, even when the SIS still lists them (an SIS often keeps a
+  withdrawn student's rows). The join kind's ``missing`` setting still applies.
 """
 
 from __future__ import annotations
@@ -95,6 +99,7 @@ class _Resolved:
     reverse: dict[str, str]  # platform id -> SIS id, for linked (managed) records
     protected_sis: set[str]  # excluded or unknown SIS ids: their joins are left alone
     protected_pids: set[str]  # excluded platform ids and the ids linked to protected_sis
+    inactive: set[str]  # platform ids archived by this request or staying archived
 
 
 def _changed(a: object, b: object, names: Iterable[str]) -> tuple[str, ...]:
@@ -162,6 +167,7 @@ def _diff_entities(
     protected_pids = set(excluded_pids)
     ids: dict[str, str] = {}
     reverse: dict[str, str] = {}
+    inactive: set[str] = set()
     population = 0
     for sis_id, pid in links.items():
         record = by_pid.get(pid)
@@ -172,7 +178,9 @@ def _diff_entities(
             protected_pids.add(pid)
         elif pid not in excluded_pids:
             ids[sis_id] = pid
-        if not record.archived:
+        if record.archived:
+            inactive.add(pid)  # until restored below
+        else:
             population += 1
     cs.population[label] = population
     cs.feed[label] = len(sis)
@@ -211,6 +219,7 @@ def _diff_entities(
                 cs.population[label] += 1
         current = record.values
         if record.archived:
+            inactive.discard(pid)
             fields = _changed(rec, current, allowed)
             cs.add(
                 kind,
@@ -253,6 +262,7 @@ def _diff_entities(
                 preserved += 1
                 continue
             cs.add(kind, SyncAction.ARCHIVE, sis_id, platform_id=pid, before=record.values)
+            inactive.add(pid)
     _note_skips(
         cs,
         kind,
@@ -261,7 +271,7 @@ def _diff_entities(
         ambiguous=skipped_ambiguous,
         preserved=preserved,
     )
-    return _Resolved(ids, created, reverse, protected_sis, protected_pids)
+    return _Resolved(ids, created, reverse, protected_sis, protected_pids, inactive)
 
 
 def _note_skips(cs: ChangeSet, kind: RecordKind, **skips: int) -> None:
@@ -272,6 +282,7 @@ def _note_skips(cs: ChangeSet, kind: RecordKind, **skips: int) -> None:
         "ambiguous": "ambiguous matches left for a person",
         "preserved": "gone from the SIS but preserved by the settings",
         "dangling": "naming a class or person the sync does not manage",
+        "archived": "naming an archived class or person",
     }
     for reason, n in skips.items():
         if n:
@@ -318,7 +329,7 @@ def _diff_joins(
     cs.population[label] = population
     cs.feed[label] = len(sis)
 
-    dangling = skipped_create = 0
+    dangling = skipped_create = skipped_archived = 0
     seen: set[tuple[str, str]] = set()
     for key, rec in sis.items():
         lsis = getattr(rec, ref_left)
@@ -350,8 +361,12 @@ def _diff_joins(
             continue
         assert lpid is not None and rpid is not None
         pair = (lpid, rpid)
-        seen.add(pair)
         found = by_pair.get(pair)
+        if lpid in left.inactive or rpid in right.inactive:
+            if found is None or found.archived:
+                skipped_archived += 1
+            continue  # an active one is archived below, with its class or person
+        seen.add(pair)
         if found is None:
             if not rules.create:
                 skipped_create += 1
@@ -388,18 +403,27 @@ def _diff_joins(
             if pair[0] in left.protected_pids or pair[1] in right.protected_pids:
                 continue
             key = f"{lsis_}|{rsis_}"
-            if key in sis or key in invalid or getattr(record.values, "sis_id", "") in invalid:
-                continue
-            if delta and key not in removed:
-                cs.count(kind, "unchanged")
-                continue
+            follows = pair[0] in left.inactive or pair[1] in right.inactive
+            if not follows:
+                if key in sis or key in invalid or getattr(record.values, "sis_id", "") in invalid:
+                    continue
+                if delta and key not in removed:
+                    cs.count(kind, "unchanged")
+                    continue
             if rules.missing is MissingPolicy.PRESERVE:
                 preserved += 1
                 continue
             cs.add(
                 kind, SyncAction.ARCHIVE, key, platform_id=record.platform_id, before=record.values
             )
-    _note_skips(cs, kind, dangling=dangling, create=skipped_create, preserved=preserved)
+    _note_skips(
+        cs,
+        kind,
+        dangling=dangling,
+        create=skipped_create,
+        archived=skipped_archived,
+        preserved=preserved,
+    )
 
 
 def _rebind(rec: Join, left: str, right: str) -> Join:
@@ -422,13 +446,14 @@ def _getter(names: Sequence[str]) -> Callable[[object], object]:
 def _merge(parts: Sequence[_Resolved]) -> _Resolved:
     if len(parts) == 1:
         return parts[0]
-    merged = _Resolved({}, set(), {}, set(), set())
+    merged = _Resolved({}, set(), {}, set(), set(), set())
     for part in parts:
         merged.ids.update(part.ids)
         merged.created |= part.created
         merged.reverse.update(part.reverse)
         merged.protected_sis |= part.protected_sis
         merged.protected_pids |= part.protected_pids
+        merged.inactive |= part.inactive
     return merged
 
 
