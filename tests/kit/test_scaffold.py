@@ -23,6 +23,18 @@ def test_the_distribution_has_an_entry_point_for_the_connector(tmp_path: Path) -
     assert entry_points == {"acme-sis": "rostersync_acme_sis.connector"}
 
 
+def test_the_test_extra_takes_the_contract_suite_s_needs_from_the_core(tmp_path: Path) -> None:
+    # one place (the core's [testing] extra) says what the contract suite needs, so a
+    # connector's tests keep working when the suite needs something new
+    from rostersync_core import __version__
+
+    path = create_connector("acme-sis", tmp_path)
+    project = tomllib.loads((path / "pyproject.toml").read_text())
+    assert project["project"]["optional-dependencies"]["test"] == [
+        f"rostersync-core[testing]>={__version__}"
+    ]
+
+
 def test_every_generated_file_is_filled_in_and_python_compiles(tmp_path: Path) -> None:
     path = create_connector("acme-sis", tmp_path)
     files = sorted(p for p in path.rglob("*") if p.is_file())
