@@ -42,10 +42,16 @@ def _check(key: bytes, source: str) -> bytes:
 
 def load_key() -> bytes:
     """The credentials key: ``$ROSTERSYNC_SECRET_KEY``, else the key file (created 0600)."""
+    return _load_key()[0]
+
+
+def _load_key() -> tuple[bytes, str]:
+    """The key and where it came from, in words (for a message: never the key itself)."""
     raw = os.environ.get(KEY_ENV, "").strip()
     if raw:
-        return _check(raw.encode(), f"${KEY_ENV}")
+        return _check(raw.encode(), f"${KEY_ENV}"), f"${KEY_ENV}"
     path = key_file()
+    created = False
     if not path.exists():
         key = Fernet.generate_key()
         try:
@@ -55,14 +61,20 @@ def load_key() -> bytes:
         else:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(key + b"\n")
-    return _check(path.read_bytes().strip(), f"the key file {path}")
+            created = True
+    where = f"the key file {path}" + (" (just created: no key was found)" if created else "")
+    return _check(path.read_bytes().strip(), f"the key file {path}"), where
 
 
 class CredentialBox:
     """Seals and opens connection configs with one key."""
 
     def __init__(self, key: bytes | None = None) -> None:
-        self._fernet = Fernet(key if key is not None else load_key())
+        if key is None:
+            key, self._source = _load_key()
+        else:
+            self._source = "the key given"
+        self._fernet = Fernet(key)
 
     def __repr__(self) -> str:
         return "CredentialBox(key=hidden)"
@@ -78,9 +90,10 @@ class CredentialBox:
         except InvalidToken:
             where = f" of school {school_id!r}" if school_id else ""
             raise StateStoreError(
-                f"the stored credentials{where} cannot be decrypted with this key",
-                hint=f"set ${KEY_ENV} (or {KEY_FILE_NAME}) to the key used at setup, "
-                "or run setup again",
+                f"the stored credentials{where} cannot be decrypted with the key from "
+                f"{self._source}",
+                hint=f"set ${KEY_ENV} (or the key file {key_file()}) to the key used at "
+                "setup, or run setup again",
             ) from None
         config: dict[str, Any] = json.loads(data)
         return config

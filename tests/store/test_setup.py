@@ -116,6 +116,27 @@ def test_the_secret_is_never_in_the_database_file_logs_or_errors(
     assert SECRET not in shown
 
 
+def test_a_missing_key_is_named_with_the_key_file_it_looked_in(
+    store_url: str, secret_key: str, host: PluginHost, monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    from rostersync_core.errors import StateStoreError
+
+    with StateStore.open(store_url) as store:
+        platform = ReferencePlatform(store.engine)
+        platform.add_school("north", "North High")
+        setup_school(store, host, platform, "north", "fakesis", CONFIG, "sis-north")
+    monkeypatch.delenv("ROSTERSYNC_SECRET_KEY")
+    monkeypatch.setenv("ROSTERSYNC_HOME", str(tmp_path / "another-machine"))
+    (tmp_path / "another-machine").mkdir()
+    with StateStore.open(store_url) as store, pytest.raises(StateStoreError) as info:
+        store.get_connection("north")
+    message = str(info.value)
+    assert "just created: no key was found" in message
+    assert str(tmp_path / "another-machine" / "secret.key") in message
+    assert SECRET not in message
+
+
 def test_a_wrong_key_cannot_read_the_credentials(
     store_url: str, secret_key: str, host: PluginHost, monkeypatch: pytest.MonkeyPatch
 ) -> None:
