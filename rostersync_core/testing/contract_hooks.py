@@ -1,5 +1,5 @@
 """Why the core refuses a connector's hooks, as advice: misspelt names, misspelt arguments,
-functions left without ``@hookimpl``, hooks not implemented.
+functions left without ``@hookimpl``, hooks not implemented; and hooks that return nothing.
 
 pluggy's own message for a wrong signature names an internal plugin id and the raw
 argument sets; :func:`check_hook_signatures` says which function, what is wrong, and what
@@ -14,9 +14,12 @@ from collections.abc import Callable
 from typing import Any
 
 from rostersync_core import hookspecs
+from rostersync_core.connector import Connector
+from rostersync_core.fetch import FetchContext
+from rostersync_core.testing.contract_fetch import FETCH_HOOKS
 from rostersync_core.testing.contract_problems import Problem
 
-__all__ = ["HOOK_ARGUMENTS", "check_hook_signatures"]
+__all__ = ["HOOK_ARGUMENTS", "check_hook_results", "check_hook_signatures"]
 
 _MARK = f"{hookspecs.PROJECT_NAME}_impl"
 
@@ -113,4 +116,41 @@ def check_hook_signatures(plugin: object, *, connector: bool = True) -> list[Pro
                         "implements all eight connector hooks (docs/hooks.md)",
                     )
                 )
+    return problems
+
+
+def check_hook_results(connector: Connector, session: object, sis_school_id: str) -> list[Problem]:
+    """Each fetch hook (and ``rostersync_list_schools``) returns an iterable.
+
+    The core reads a hook that returns ``None`` as "no records" — the usual cause is a
+    function that builds a generator and forgets ``yield from``, which a sync would then
+    read as an empty SIS. Hooks are called directly on the plugin, each with the arguments
+    it names; a generator is closed unread, and failures are left to the other checks.
+    """
+    context = FetchContext(sis_school_id=sis_school_id)
+    offered: dict[str, object] = {"session": session, "context": context}
+    problems: list[Problem] = []
+    for hook in ("rostersync_list_schools", *(f"rostersync_{h}" for h in FETCH_HOOKS)):
+        function = getattr(connector.plugin, hook, None)
+        if not callable(function):
+            continue
+        arguments = {a: offered[a] for a in _required_arguments(function) if a in offered}
+        try:
+            result = function(**arguments)
+        except Exception:  # reported, with the core's wrapping, by the fetching checks
+            continue
+        close = getattr(result, "close", None)
+        if callable(close):
+            close()
+        if result is None or isinstance(result, str | bytes) or not hasattr(result, "__iter__"):
+            got = "None" if result is None else f"a {type(result).__name__}"
+            problems.append(
+                Problem(
+                    "hook-result",
+                    hook,
+                    f"returned {got}, which rostersync reads as no records at all",
+                    "yield the records (`yield from ...`) or return a list; a function "
+                    "that only builds a generator without `yield from` returns None",
+                )
+            )
     return problems

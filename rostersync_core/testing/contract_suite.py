@@ -26,6 +26,7 @@ from rostersync_core.testing.contract_fixtures import (
     resolve_with_fixtures,
     shown,
 )
+from rostersync_core.testing.contract_hooks import check_hook_results
 from rostersync_core.testing.contract_problems import Problem, format_problems
 from rostersync_core.testing.contract_target import ContractFault, ContractTarget
 
@@ -143,6 +144,15 @@ class ConnectorContractSuite(ContractFixtures):
         assert not empty, (
             f"the school yields no {', '.join(empty)} records: give the fake SIS (or cassette) "
             "a few of each kind, or the other checks prove nothing"
+        )
+
+    def test_each_fetch_hook_returns_records_not_none(
+        self, contract_connector: Connector, contract_session: object,
+        contract_target: ContractTarget,
+    ) -> None:
+        _fail_on(
+            "a hook returns nothing",
+            check_hook_results(contract_connector, contract_session, contract_target.sis_school_id),
         )
 
     def test_each_hook_yields_its_own_record_types(self, contract_roster: FetchedRoster) -> None:

@@ -81,6 +81,9 @@ def test_a_failing_run_never_prints_the_secrets_it_was_given(run_contract: RunCo
          "two transient failures (e.g. HTTP 503) ended the fetch with SisUnavailableError"),
         ("retries-credentials", "test_credential_errors_are_not_retried",
          "never retry a credential error"),
+        ("forgets-yield", "test_each_fetch_hook_returns_records_not_none",
+         "[hook-result] rostersync_fetch_subjects: returned None, which rostersync reads as no "
+         "records at all"),
     ],
     ids=lambda value: value if isinstance(value, str) and " " not in value else "",
 )

@@ -57,6 +57,7 @@ MISTAKES = (
     "logs-secret",
     "no-retry",
     "retries-credentials",
+    "forgets-yield",
 )
 
 COUNTS = {
@@ -148,7 +149,15 @@ class TinyConnector:
         yield Grade("02", "Grade 2")
 
     @hookimpl
-    def rostersync_fetch_subjects(self, session: str, context: FetchContext) -> Iterator[Subject]:
+    def rostersync_fetch_subjects(
+        self, session: str, context: FetchContext
+    ) -> Iterator[Subject] | None:
+        if "forgets-yield" in self.mistakes:
+            self._subjects(session)  # builds the generator but never hands it back
+            return None
+        return self._subjects(session)
+
+    def _subjects(self, session: str) -> Iterator[Subject]:
         self._call(session)
         yield Subject("MATH", "Mathematics")
 
