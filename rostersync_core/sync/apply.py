@@ -37,6 +37,7 @@ from rostersync_core.sync.jobs import (
     get_job,
     iter_changes,
     list_jobs,
+    unfinished_applies,
 )
 from rostersync_core.sync.lock import SchoolLock
 from rostersync_core.sync.transitions import change_state
@@ -338,7 +339,8 @@ def revert_job(
 
     Creates are archived, updates written back, archives restored, restores archived again,
     automatic links forgotten. Refused while a later job of the school is completed (revert
-    that one first). Safe to run again after an interruption.
+    that one first) or half-applied (finish it first). Safe to run again after an
+    interruption.
     """
     job = get_job(store, job_id)
     if job.state is not JobState.COMPLETED:
@@ -354,6 +356,12 @@ def revert_job(
         raise JobStateError(
             f"sync job {later[-1].id} was applied after job {job_id}",
             hint=f"revert job {later[0].id} first",
+        )
+    half = [j for j in unfinished_applies(store, job.school_id) if j.id > job.id]
+    if half:
+        raise JobStateError(
+            f"sync job {half[-1].id} was approved after job {job_id} but is not fully applied",
+            hint=f"finish it first: rostersync sync apply {half[-1].id}",
         )
     with SchoolLock(store.engine, job.school_id, purpose="revert", job_id=job.id):
         changes = iter_changes(store, job.id, applied=True, reverted=False, descending=True)

@@ -45,6 +45,7 @@ __all__ = [
     "iter_changes",
     "job_history",
     "list_jobs",
+    "unfinished_applies",
 ]
 
 #: States in which a person may approve or reject a job.
@@ -174,6 +175,18 @@ def list_jobs(
         query = query.limit(limit)
     with store.engine.connect() as conn:
         return [_job(row) for row in conn.execute(query)]
+
+
+def unfinished_applies(store: StateStore, school_id: str) -> list[SyncJob]:
+    """The school's jobs approved but not fully applied (approved, applying, or failed
+    during apply), newest first: the platform is half-way through them."""
+    jobs = list_jobs(
+        store,
+        school_id,
+        states={JobState.APPROVED, JobState.APPLYING, JobState.FAILED},
+        limit=None,
+    )
+    return [j for j in jobs if j.state is not JobState.FAILED or j.approved_at is not None]
 
 
 def job_history(store: StateStore, job_id: int) -> list[JobHistoryEntry]:

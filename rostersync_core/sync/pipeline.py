@@ -42,6 +42,7 @@ from rostersync_core.sync.jobs import (
     exclusions_to_json,
     get_job,
     list_jobs,
+    unfinished_applies,
 )
 from rostersync_core.sync.lock import SchoolLock
 from rostersync_core.sync.safety import hold_reasons
@@ -175,12 +176,7 @@ def _close_crashed(store: StateStore, host: PluginHost, job_id: int | None) -> N
 
 def _refuse_unfinished_apply(store: StateStore, school_id: str) -> None:
     """A new diff against a half-applied platform would repeat its creates: refuse it."""
-    unfinished = list_jobs(store, school_id, states={JobState.APPROVED, JobState.APPLYING})
-    unfinished += [
-        j
-        for j in list_jobs(store, school_id, states={JobState.FAILED})
-        if j.approved_at is not None
-    ]
+    unfinished = unfinished_applies(store, school_id)
     if unfinished:
         job = unfinished[0]
         raise JobStateError(

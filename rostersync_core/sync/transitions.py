@@ -282,18 +282,29 @@ def reject_job(
 
 
 def delete_job(store: StateStore, job_id: int) -> None:
-    """Delete a rejected or failed job, its changes and its history."""
+    """Delete a rejected or failed job, its changes and its history.
+
+    A job that failed during its apply has changed the platform: it is refused (its applied
+    changes keep their before-values until the apply is finished).
+    """
     job = get_job(store, job_id)
     if job.state not in DELETABLE_STATES:
         raise JobStateError(
             f"sync job {job_id} is {job.state}: only rejected or failed jobs can be deleted",
             hint="reject it first" if job.state in REVIEWABLE_STATES else "",
         )
+    if job.approved_at is not None:
+        raise JobStateError(
+            f"sync job {job_id} failed during its apply and has changed the platform:"
+            " it cannot be deleted",
+            hint=f"finish it: rostersync sync apply {job_id}",
+        )
     with store.engine.begin() as conn:
         gone = conn.execute(
             sa.delete(sync_jobs).where(
                 sync_jobs.c.id == job_id,
                 sync_jobs.c.state.in_([str(s) for s in DELETABLE_STATES]),
+                sync_jobs.c.approved_at.is_(None),
             )
         ).rowcount
         if gone != 1:
