@@ -46,7 +46,7 @@ def add(app: AppContext, school_id: str, record_ids: tuple[str, ...], side: str,
     """Exclude records of one kind."""
     kind = parse_kind(kind_name)
     ids = list(record_ids)
-    with opened(app) as (store, ref):
+    with opened(app, known=school_id) as (store, ref):
         if search_text is not None:
             if side != "sis":
                 raise click.UsageError("--search picks SIS records: use it with --side sis")
@@ -82,7 +82,7 @@ def add(app: AppContext, school_id: str, record_ids: tuple[str, ...], side: str,
 def remove(app: AppContext, school_id: str, record_ids: tuple[str, ...], side: str,
            kind_name: str) -> None:
     """Lift exclusions (they apply to future syncs only)."""
-    with opened(app) as (store, _):
+    with opened(app, known=school_id) as (store, _):
         removed = remove_exclusions(store, school_id, side, parse_kind(kind_name), record_ids)
     console.print(f"{removed} exclusion(s) removed", highlight=False)
 
@@ -97,7 +97,7 @@ def list_(app: AppContext, school_id: str, side: str | None, kind_name: str | No
           as_json: bool) -> None:
     """List the exclusions in force."""
     kind = parse_kind(kind_name) if kind_name else None
-    with opened(app) as (store, _):
+    with opened(app, known=school_id) as (store, _):
         found = list_exclusions(store, school_id, side, kind)
     if as_json:
         emit_json(found)
@@ -120,7 +120,7 @@ def search(app: AppContext, school_id: str, text: str, kind_name: str | None,
            as_json: bool) -> None:
     """Find fetched SIS records by name, id or e-mail (to exclude them)."""
     kind = parse_kind(kind_name) if kind_name else None
-    with opened(app) as (store, _):
+    with opened(app, known=school_id) as (store, _):
         hits = search_sis(store, school_id, text, kind)
     if as_json:
         emit_json(hits)

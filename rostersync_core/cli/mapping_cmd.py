@@ -49,7 +49,7 @@ def mapping_group(kind: RecordKind) -> click.Group:
     @pass_app
     def fetch(app: AppContext, school_id: str, as_json: bool) -> None:
         """Fetch the SIS's values; show what is new and what vanished since last time."""
-        with opened(app) as (store, _):
+        with opened(app, set_up=school_id) as (store, _):
             report = fetch_values(store, app.host, school_id, kind)
         if as_json:
             emit_json(report)
@@ -68,7 +68,7 @@ def mapping_group(kind: RecordKind) -> click.Group:
     @pass_app
     def show(app: AppContext, school_id: str, as_json: bool) -> None:
         """Show each SIS value and what it is mapped to."""
-        with opened(app) as (store, ref):
+        with opened(app, set_up=school_id) as (store, ref):
             values = list_values(store, school_id, kind, ref)
         if as_json:
             emit_json(values)
@@ -88,7 +88,7 @@ def mapping_group(kind: RecordKind) -> click.Group:
     @pass_app
     def suggest(app: AppContext, school_id: str, include_mapped: bool, as_json: bool) -> None:
         """Suggest mappings for unmapped values (nothing is saved)."""
-        with opened(app) as (store, ref):
+        with opened(app, set_up=school_id) as (store, ref):
             suggestions = suggest_values(store, ref, school_id, kind,
                                          include_mapped=include_mapped)
         if as_json:
@@ -117,7 +117,7 @@ def mapping_group(kind: RecordKind) -> click.Group:
         if not pairs and not accept:
             raise click.UsageError("give SIS=PLATFORM pairs or --accept-suggestions")
         saved: dict[str, str] = {}
-        with opened(app) as (store, ref):
+        with opened(app, set_up=school_id) as (store, ref):
             if accept:
                 saved.update(accept_suggestions(store, ref, school_id, kind))
             if pairs:
@@ -135,7 +135,7 @@ def mapping_group(kind: RecordKind) -> click.Group:
     @pass_app
     def unmap(app: AppContext, school_id: str, sis_ids: tuple[str, ...]) -> None:
         """Forget the mappings of SIS values."""
-        with opened(app) as (store, _):
+        with opened(app, set_up=school_id) as (store, _):
             removed = unmap_values(store, school_id, kind, sis_ids)
         console.print(f"{removed} {noun} mapping(s) removed")
 

@@ -47,7 +47,7 @@ def match() -> None:
 @pass_app
 def fetch(app: AppContext, school_id: str, kinds: tuple[str, ...], as_json: bool) -> None:
     """Fetch SIS classes and people and propose matches (nothing is linked yet)."""
-    with opened(app) as (store, ref):
+    with opened(app, set_up=school_id) as (store, ref):
         results = fetch_existing_data(store, app.host, ref, school_id, _kinds(kinds))
     summary = {
         str(kind): {
@@ -81,7 +81,7 @@ def fetch(app: AppContext, school_id: str, kinds: tuple[str, ...], as_json: bool
 def show(app: AppContext, school_id: str, kinds: tuple[str, ...], statuses: tuple[str, ...],
          as_json: bool) -> None:
     """Show each fetched SIS record: linked, matched (and why), ambiguous or unmatched."""
-    with opened(app) as (store, _):
+    with opened(app, set_up=school_id) as (store, _):
         rows = [r for r in match_overview(store, school_id, _kinds(kinds))
                 if not statuses or r.status in statuses]
     if as_json:
@@ -117,7 +117,7 @@ def link(app: AppContext, school_id: str, pairs: tuple[str, ...], kind_name: str
     if pairs and kind_name is None:
         raise click.UsageError("--kind is required with SIS=PLATFORM pairs")
     linked: dict[str, dict[str, str]] = {}
-    with opened(app) as (store, ref):
+    with opened(app, set_up=school_id) as (store, ref):
         if accept:
             kinds = [parse_kind(kind_name)] if kind_name and not pairs else list(MATCHED_KINDS)
             for kind, done in accept_matches(store, school_id, kinds).items():
@@ -147,7 +147,7 @@ def link(app: AppContext, school_id: str, pairs: tuple[str, ...], kind_name: str
 @pass_app
 def unlink(app: AppContext, school_id: str, sis_ids: tuple[str, ...], kind_name: str) -> None:
     """Forget the links of SIS records."""
-    with opened(app) as (store, _):
+    with opened(app, set_up=school_id) as (store, _):
         removed = unlink_records(store, school_id, parse_kind(kind_name), sis_ids)
     console.print(f"{removed} link(s) removed", highlight=False)
 

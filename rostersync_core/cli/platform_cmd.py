@@ -23,11 +23,29 @@ __all__ = ["COMMANDS", "opened"]
 
 
 @contextmanager
-def opened(app: AppContext) -> Iterator[tuple[StateStore, ReferencePlatform]]:
-    """The state store at ``--db`` and the reference platform on the same database."""
+def opened(
+    app: AppContext, *, set_up: str | None = None, known: str | None = None
+) -> Iterator[tuple[StateStore, ReferencePlatform]]:
+    """The state store at ``--db`` and the reference platform on the same database.
+
+    ``set_up``: that school must be set up; ``known``: it must be set up or exist on the
+    platform. Otherwise :class:`UnknownSchoolError`, so a mistyped school is named instead
+    of showing nothing or saving under a wrong id.
+    """
     store = StateStore.open(app.database_url)
     try:
-        yield store, ReferencePlatform(store.engine)
+        platform = ReferencePlatform(store.engine)
+        if set_up is not None:
+            store.require_connection(set_up)
+        if known is not None and not store.has_connection(known) and (
+            platform.get_school(known) is None
+        ):
+            raise UnknownSchoolError(
+                f"the platform has no school {known!r} and it is not set up",
+                hint="check the school id (rostersync platform show lists the platform's "
+                "schools, rostersync connection list the schools set up)",
+            )
+        yield store, platform
     finally:
         store.close()
 

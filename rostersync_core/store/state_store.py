@@ -109,6 +109,12 @@ class StateStore:
             raise _no_connection(school_id)
         return self._connection_from_row(row)
 
+    def require_connection(self, school_id: str) -> None:
+        """Raise :class:`UnknownSchoolError` (saying how to set it up) unless the school is
+        set up; no key needed."""
+        if not self.has_connection(school_id):
+            raise _no_connection(school_id)
+
     def has_connection(self, school_id: str) -> bool:
         with self.engine.connect() as conn:
             found = conn.execute(

@@ -209,3 +209,28 @@ def test_no_prompt_when_not_at_a_terminal(
     config = setup_cmd.build_config(host.connector("fakesis"), None, ("client_id=a",),
                                     interactive=False)
     assert "client_secret" not in config
+
+
+@pytest.mark.parametrize("command", [
+    ("grades", "show"), ("grades", "suggest"), ("subjects", "show"), ("match", "show"),
+    ("exclude", "list"), ("exclude", "search", "ada"),
+])
+def test_a_read_of_a_school_that_is_not_set_up_names_it_instead_of_showing_nothing(
+    run: Any, seeded: str, command: tuple[str, ...]
+) -> None:
+    _set_up(run)
+    group, action, *rest = command
+    result = run(group, action, "nrth", *rest, "--json", ok=False)
+    assert result.exit_code != 0
+    assert "school 'nrth'" in str(result.exception)
+    assert "not set up" in str(result.exception)
+
+
+def test_a_mapping_or_exclusion_is_never_saved_under_a_school_that_is_not_set_up(
+    run: Any, seeded: str
+) -> None:
+    _set_up(run)
+    assert run("grades", "map", "nrth", "01=g-1", ok=False).exit_code != 0
+    assert run("exclude", "add", "nrth", "--side", "platform", "--kind", "students", "p-ada",
+               ok=False).exit_code != 0
+    assert run("exclude", "list", "north", "--json").output.strip() == "[]"
