@@ -3,8 +3,9 @@
 Replay (the default) never touches the network: a request with no recorded answer fails.
 ``pytest --rostersync-record`` re-records every cassette against the SIS the config points
 at. Before anything is written, secrets are scrubbed: ``Authorization`` and cookie headers
-are dropped, every secret config value is replaced by ``<secret>`` in URLs and bodies, and
-token fields in JSON answers (``access_token``...) are replaced by ``<redacted>``.
+are dropped, every secret config value (raw or URL-encoded) is replaced by ``<secret>`` in
+URLs and bodies, and token fields in JSON answers (``access_token``...) are replaced by
+``<redacted>``.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, quote_plus
 
-__all__ = ["SCRUBBED", "cassette", "scan_for_secrets"]
+__all__ = ["SCRUBBED", "cassette", "scan_for_secrets", "secret_forms"]
 
 SCRUBBED = "<secret>"
 _TOKEN_FIELD = re.compile(
@@ -24,12 +26,20 @@ _TOKEN_FIELD = re.compile(
 _SECRET_HEADERS = ["authorization", "cookie", "set-cookie", "x-api-key", "proxy-authorization"]
 
 
+def secret_forms(secret: str) -> list[str]:
+    """``secret`` as it may be sent: raw, and URL-encoded in a path, a query string or a
+    form body (``+``, ``/`` and ``=`` of generated secrets are encoded), longest first."""
+    forms = {secret, quote(secret, safe=""), quote(secret), quote_plus(secret)}
+    return sorted(forms, key=len, reverse=True)
+
+
 def _scrub_bytes(data: Any, secrets: Iterable[str]) -> Any:
     if data is None:
         return None
     raw = data.encode() if isinstance(data, str) else bytes(data)
     for secret in secrets:
-        raw = raw.replace(secret.encode(), SCRUBBED.encode())
+        for form in secret_forms(secret):
+            raw = raw.replace(form.encode(), SCRUBBED.encode())
     raw = _TOKEN_FIELD.sub(rb'\1<redacted>"', raw)
     return raw.decode() if isinstance(data, str) else raw
 
@@ -37,7 +47,8 @@ def _scrub_bytes(data: Any, secrets: Iterable[str]) -> Any:
 def _scrubbers(secrets: set[str]) -> tuple[Any, Any]:
     def before_request(request: Any) -> Any:
         for secret in secrets:
-            request.uri = request.uri.replace(secret, SCRUBBED)
+            for form in secret_forms(secret):
+                request.uri = request.uri.replace(form, SCRUBBED)
         request.body = _scrub_bytes(request.body, secrets)
         return request
 
@@ -87,5 +98,9 @@ def scan_for_secrets(directory: Path, secrets: set[str]) -> list[tuple[Path, str
     for file in sorted(directory.rglob("*")):
         if file.is_file():
             text = file.read_bytes()
-            found += [(file, s) for s in sorted(secrets) if s.encode() in text]
+            found += [
+                (file, s)
+                for s in sorted(secrets)
+                if any(form.encode() in text for form in secret_forms(s))
+            ]
     return found

@@ -105,3 +105,44 @@ def test_the_environment_variable_records_like_the_option(
         result = pytester.runpytest("-p", "no:cacheprovider", "-k", "school_is_listed")
     result.assert_outcomes(passed=1)
     assert (pytester.path / "cassettes" / "test_the_school_is_listed.yaml").is_file()
+
+
+# A generated secret often holds '+', '/' or '='; in a query string or a form body (an OAuth
+# token request) it is sent URL-encoded, so the raw value never appears in the cassette.
+ENCODED_SECRET = "s3cr+t/Key=="
+
+
+def test_a_secret_sent_url_encoded_is_scrubbed_from_the_cassette(tmp_path: Path) -> None:
+    from urllib.parse import quote, quote_plus
+
+    import requests
+
+    from rostersync_core.testing.contract_cassettes import cassette
+    from rostersync_core.testing.fake_sis import FakeResponse, FakeSisServer
+
+    path = tmp_path / "token.yaml"
+    with FakeSisServer() as server:
+        server.add_route("POST", r"/token", lambda request: FakeResponse.json({"ok": True}))
+        with cassette(path, record=True, secrets={ENCODED_SECRET}):
+            requests.post(
+                server.url + "/token",
+                params={"client_secret": ENCODED_SECRET},
+                data={"grant_type": "client_credentials", "client_secret": ENCODED_SECRET},
+                timeout=10,
+            )
+    text = path.read_text()
+    for form in (ENCODED_SECRET, quote(ENCODED_SECRET, safe=""), quote_plus(ENCODED_SECRET)):
+        assert form not in text
+
+
+def test_the_cassette_scan_finds_a_url_encoded_secret(tmp_path: Path) -> None:
+    from urllib.parse import quote_plus
+
+    from rostersync_core.testing.contract_cassettes import scan_for_secrets
+
+    (tmp_path / "old.yaml").write_text(
+        f"uri: https://sis.example.test/token?client_secret={quote_plus(ENCODED_SECRET)}\n"
+    )
+    assert scan_for_secrets(tmp_path, {ENCODED_SECRET}) == [
+        (tmp_path / "old.yaml", ENCODED_SECRET)
+    ]
