@@ -144,10 +144,15 @@ def table(results: dict[str, Any]) -> str:
                 )
         elif r.get("benchmark") == "fetch_concurrency":
             for run, s in r["runs"].items():
+                if s["factor_of_limit"] is None:
+                    verdict = (f"{s['requests']} requests with no delay: "
+                               f"{r.get('overhead_per_request_ms')} ms each")
+                else:
+                    verdict = (f"{s['requests']} requests, limit {s['limit_s']} s, "
+                               f"{s['factor_of_limit']}x of it (target ≤ {r['target_factor']}x)")
                 lines.append(
                     f"| {name} {run} | {s['seconds']} | — | {_fmt(s['records'])} records | {rss} | "
-                    f"{s['requests']} requests, limit {s['limit_s']} s, "
-                    f"{s['factor_of_limit']}x of it (target ≤ {r['target_factor']}x) | "
+                    f"{verdict} | "
                     f"{(s.get('load_average') or [None])[0]} | {when} | {commit} |"
                 )
     return "\n".join(lines)
