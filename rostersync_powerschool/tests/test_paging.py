@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
+
+from rostersync_core.errors import InvalidSisDataError
 from rostersync_core.model import PersonKind
 from rostersync_core.testing.contract_fetch import FetchedRoster
 from rostersync_powerschool.testing import FakePowerSchool
@@ -115,3 +118,14 @@ def test_a_sections_enrolments_are_read_without_asking_for_a_count(
     fetch(ps)
     assert not [r for r in ps.requests if r.path.endswith("/section_enrollment/count")]
     assert [r for r in ps.requests if r.path.endswith("/section_enrollment")]
+
+
+@pytest.mark.parametrize("counts", [True, False])
+def test_a_server_that_ignores_the_page_number_is_invalid_data_not_an_endless_read(
+    ps: FakePowerSchool, fetch: Callable[..., FetchedRoster], counts: bool
+) -> None:
+    ps.ignores_page = True
+    if not counts:
+        ps.count_skew = None  # no count to stop at: only the repeat tells
+    with pytest.raises(InvalidSisDataError, match="same page again"):
+        fetch(ps)

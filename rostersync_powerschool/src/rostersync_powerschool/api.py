@@ -12,7 +12,7 @@ import math
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from rostersync_core.errors import UnknownSchoolError
+from rostersync_core.errors import InvalidSisDataError, UnknownSchoolError
 from rostersync_core.http import (
     OAuth2ClientCredentials,
     RequestLimits,
@@ -38,6 +38,14 @@ COTEACHER_QUERY = "com.powerschool.core.users.coteacher_access_roles"
 DEFAULT_PAGE_SIZE = 100
 #: Default token lifetime when ``expires_in`` is unreadable (PowerSchool's is ~30 days).
 _DEFAULT_LIFETIME = 3600.0
+
+
+def _ignores_paging(path: str) -> InvalidSisDataError:
+    """A server that answers every ``page`` with the same records would be read forever."""
+    return InvalidSisDataError(
+        f"PowerSchool answered /{path} with the same page again: it ignores 'page'",
+        hint="tell the district's PowerSchool administrator; paging cannot work",
+    )
 
 
 def token_auth(settings: PowerSchoolSettings) -> OAuth2ClientCredentials:
@@ -150,7 +158,9 @@ class PowerSchoolApi:
                 if not records or len(records) < size:
                     return
                 number += 1
-                records = page(number)
+                previous, records = records, page(number)
+                if records == previous:
+                    raise _ignores_paging(path)
         effective = len(first)
         take = first[:total]
         yield from take
@@ -160,6 +170,8 @@ class PowerSchoolApi:
         for records in self.client.imap(page, range(2, math.ceil(total / effective) + 1)):
             if not records:
                 return
+            if records == first:
+                raise _ignores_paging(path)
             take = records[: total - seen]
             seen += len(take)
             yield from take
@@ -186,16 +198,20 @@ class PowerSchoolApi:
         path = f"ws/schema/query/{segment(name)}"
         size = self.page_size("powerquery") if self.metadata else DEFAULT_PAGE_SIZE
         number = 1
+        previous: list[Mapping[str, Any]] = []
         while True:
             body = self.client.request(
                 "POST", path, params={"page": number, "pagesize": size}, json=dict(arguments or {})
             ).json()
             records = [as_mapping(r) for r in as_list(as_mapping(body).get("record"))]
+            if number > 1 and records and records == previous:
+                raise _ignores_paging(path)
             for record in records:
                 yield as_mapping(record.get("tables"))
             if len(records) < size:
                 return
             number += 1
+            previous = records
 
     def imap(self, fn: Callable[[Any], Any], items: Any) -> Iterator[Any]:
         """The toolkit's concurrent map, within this connection's limits."""

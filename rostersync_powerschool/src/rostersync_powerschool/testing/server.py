@@ -91,6 +91,8 @@ class FakePowerSchool(FakeSisServer):
         #: Serve at most this many records a page, whatever the metadata says (a server
         #: whose real cap is lower than its advertised one).
         self.page_cap: int | None = None
+        #: Answer page 1 whatever ``page`` asks for (a server that ignores paging).
+        self.ignores_page = False
         #: Serve the co-teacher PowerQuery (False: 404, as for a plugin without access).
         self.coteacher_query = True
         #: ``(path regex, seconds)``: matching routes take this long (counted in flight).
@@ -163,7 +165,7 @@ class FakePowerSchool(FakeSisServer):
     ) -> FakeResponse:
         size = min(int(request.arg("pagesize") or self.max_page_size), self.max_page_size,
                    self.page_cap or self.max_page_size)
-        page = max(1, int(request.arg("page") or 1))
+        page = 1 if self.ignores_page else max(1, int(request.arg("page") or 1))
         chunk = list(items[(page - 1) * size: page * size])
         inner: dict[str, Any] = {}
         if request.arg("expansions"):
@@ -258,7 +260,7 @@ class FakePowerSchool(FakeSisServer):
         if name != COTEACHER_QUERY or not self.coteacher_query:
             return FakeResponse.json({"message": f"no PowerQuery {name}"}, 404)
         size = min(int(request.arg("pagesize") or self.max_page_size), self.max_page_size)
-        page = max(1, int(request.arg("page") or 1))
+        page = 1 if self.ignores_page else max(1, int(request.arg("page") or 1))
         rows = self.data.coteachers[(page - 1) * size: page * size]
         return FakeResponse.json({"name": name, "record": rows})
 
