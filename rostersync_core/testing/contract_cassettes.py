@@ -49,6 +49,9 @@ def _scrubbers(secrets: set[str]) -> tuple[Any, Any]:
         for secret in secrets:
             for form in secret_forms(secret):
                 request.uri = request.uri.replace(form, SCRUBBED)
+        for name, value in list(request.headers.items()):  # an SIS's own key header
+            if isinstance(value, str | bytes):
+                request.headers[name] = _scrub_bytes(value, secrets)
         request.body = _scrub_bytes(request.body, secrets)
         return request
 

@@ -146,3 +146,23 @@ def test_the_cassette_scan_finds_a_url_encoded_secret(tmp_path: Path) -> None:
     assert scan_for_secrets(tmp_path, {ENCODED_SECRET}) == [
         (tmp_path / "old.yaml", ENCODED_SECRET)
     ]
+
+
+def test_a_secret_in_an_sis_s_own_key_header_is_scrubbed_from_the_cassette(
+    tmp_path: Path,
+) -> None:
+    import requests
+
+    from rostersync_core.testing.contract_cassettes import cassette
+    from rostersync_core.testing.fake_sis import FakeResponse, FakeSisServer
+
+    path = tmp_path / "schools.yaml"
+    with FakeSisServer() as server:
+        server.add_route("GET", r"/schools", lambda request: FakeResponse.json([]))
+        with cassette(path, record=True, secrets={"acme-live-key-7f3a"}):
+            requests.get(
+                server.url + "/schools", headers={"X-Acme-Key": "acme-live-key-7f3a"}, timeout=10
+            )
+    text = path.read_text()
+    assert "acme-live-key-7f3a" not in text
+    assert "X-Acme-Key" in text  # the header stays (replays match), its value does not
