@@ -23,6 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from rostersync_core.errors import SyncAlreadyRunningError
+from rostersync_core.store.engine import IMMEDIATE_OPTION
 from rostersync_core.store.sql import as_utc, now
 from rostersync_core.store.sync_tables import school_locks
 
@@ -140,7 +141,13 @@ class SchoolLock:
         self, row: dict[str, object], on_claim: Callable[[sa.Connection], int] | None
     ) -> None:
         c = school_locks.c
-        with self.engine.begin() as conn:
+        # Read-then-write: on SQLite take the write lock first, or two runs that both read
+        # the abandoned lock would race to update it and the loser would get "database is
+        # locked" instead of a refusal naming the running job.
+        with (
+            self.engine.connect() as conn,
+            conn.execution_options(**{IMMEDIATE_OPTION: True}).begin(),
+        ):
             held = conn.execute(
                 sa.select(school_locks).where(c.school_id == self.school_id)
             ).first()
