@@ -162,13 +162,18 @@ def match_overview(
 def accept_matches(
     store: StateStore, school_id: str, kinds: Sequence[RecordKind] = MATCHED_KINDS
 ) -> dict[RecordKind, dict[str, str]]:
-    """Link every unambiguous candidate of the last fetch; return what was linked."""
+    """Link every unambiguous candidate of the last fetch; return what was linked.
+
+    A candidate whose platform record was linked to another SIS record since the fetch (a
+    person's choice) is skipped, so no platform record ever gets two SIS records.
+    """
     accepted: dict[RecordKind, dict[str, str]] = {}
     for kind in kinds:
+        taken = set(store.links(school_id, kind).values())
         pairs = {
             row.sis_id: row.platform_id
             for row in match_overview(store, school_id, [kind])
-            if row.status == "matched"
+            if row.status == "matched" and row.platform_id not in taken
         }
         store.save_links(school_id, kind, pairs)
         accepted[kind] = pairs
@@ -202,6 +207,7 @@ def link_records(
                 field=sis_id,
                 hint="unlink that one first (rostersync match unlink)",
             )
+        linked_to[platform_id] = sis_id  # a second pair for the same record is refused too
     store.save_links(school_id, kind, pairs)
     return dict(pairs)
 

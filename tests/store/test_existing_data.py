@@ -106,6 +106,28 @@ def test_a_platform_record_cannot_be_linked_twice(
         link_records(store, platform, connected, RecordKind.STUDENT, {"S-2": existing["ada"]})
 
 
+def test_two_sis_records_in_one_call_cannot_share_a_platform_record(
+    store: StateStore, platform: ReferencePlatform, connected: str, existing: dict[str, str]
+) -> None:
+    with pytest.raises(ConfigError, match="already linked to SIS record 'S-1'"):
+        link_records(store, platform, connected, RecordKind.STUDENT,
+                     {"S-1": existing["ada"], "S-2": existing["ada"]})
+    assert store.links(connected, RecordKind.STUDENT) == {}
+
+
+def test_accepting_skips_a_match_whose_record_a_person_linked_elsewhere_since_the_fetch(
+    store: StateStore, host: PluginHost, platform: ReferencePlatform, connected: str,
+    existing: dict[str, str],
+) -> None:
+    fetch_existing_data(store, host, platform, connected)  # proposes S-1 -> Ada
+    link_records(store, platform, connected, RecordKind.STUDENT, {"S-2": existing["ada"]})
+
+    accepted = accept_matches(store, connected, [RecordKind.STUDENT])
+
+    assert accepted[RecordKind.STUDENT] == {}
+    assert store.links(connected, RecordKind.STUDENT) == {"S-2": existing["ada"]}
+
+
 def test_unlink_forgets_a_link(
     store: StateStore, platform: ReferencePlatform, connected: str, existing: dict[str, str]
 ) -> None:
