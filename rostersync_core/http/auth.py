@@ -8,6 +8,7 @@ calls :meth:`SisAuth.apply` on every attempt of every request, and
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -70,6 +71,17 @@ def _expires_in(value: Any, default: float) -> float:
     return default
 
 
+def _oauth_error_code(body: Any) -> str:
+    """The RFC 6749 ``error`` code of a token answer (``invalid_client``...), or ``""``.
+
+    Only a short lower-case code is kept: the value comes from outside and may be anything.
+    """
+    code = body.get("error") if isinstance(body, dict) else None
+    if isinstance(code, str) and re.fullmatch(r"[a-z_]{1,40}", code):
+        return code
+    return ""
+
+
 class OAuth2ClientCredentials:
     """OAuth 2 client credentials grant, the token cached until it expires.
 
@@ -130,7 +142,15 @@ class OAuth2ClientCredentials:
         has_error = isinstance(body, dict) and "error" in body
         refused = response.status in (400, 401, 403) or (response.ok and has_error)
         if refused:
-            with_error = " with an error" if has_error else ""
+            code = _oauth_error_code(body)
+            if code == "invalid_scope":
+                raise AuthenticationError(
+                    f"the SIS refused the scopes asked for ({where} answered "
+                    f"{response.status}, invalid_scope)",
+                    hint="check the scopes the connection asks for against those the SIS "
+                    "granted this client, then run setup again",
+                )
+            with_error = f" with error {code}" if code else (" with an error" if has_error else "")
             raise AuthenticationError(
                 f"the SIS refused the client id and secret ({where} answered "
                 f"{response.status}{with_error})",

@@ -237,3 +237,28 @@ def test_an_address_carrying_a_password_is_refused_without_repeating_it() -> Non
         SisClient("https://district:hunter2-pass@sis.example.org/ims")
     assert caught.value.field == "base_url"
     assert "hunter2-pass" not in str(caught.value)
+
+
+def test_scopes_the_sis_refuses_are_named_as_scopes_not_as_a_bad_secret() -> None:
+    server = PupilsSis()
+    server.use_oauth2(OAuth2TokenIssuer(CLIENT_ID, CLIENT_SECRET, required_scopes=("roster",)))
+    with server, pytest.raises(AuthenticationError) as caught:
+        oauth2_client(server, scopes=["something-else"]).get("echo")
+    assert "refused the scopes" in str(caught.value)
+    assert "scopes" in caught.value.hint
+
+
+def test_the_oauth_error_code_is_named_but_nothing_else_from_the_answer() -> None:
+    server = PupilsSis()
+    server.use_oauth2(
+        OAuth2TokenIssuer(
+            CLIENT_ID,
+            CLIENT_SECRET,
+            refusal_status=200,
+            refusal_body={"error": "invalid_client", "error_description": "bad secret x9"},
+        )
+    )
+    with server, pytest.raises(AuthenticationError) as caught:
+        oauth2_client(server, secret="wrong").get("echo")
+    assert "with error invalid_client" in str(caught.value)
+    assert "x9" not in str(caught.value)
