@@ -94,12 +94,13 @@ def check_connector_command(
     if as_json:
         emit_json(report)
     else:
-        table = Table(title=f"{report.connector}: school {report.sis_school_id}")
-        table.add_column("kind")
-        table.add_column("records", justify="right")
-        for kind, count in report.counts.items():
-            table.add_row(kind, str(count))
-        console.print(table)
+        if report.counts:
+            table = Table(title=f"{report.connector}: school {report.sis_school_id}")
+            table.add_column("kind")
+            table.add_column("records", justify="right")
+            for kind, count in report.counts.items():
+                table.add_row(kind, str(count))
+            console.print(table)
         if report.invalid_rows:
             console.print(f"{report.invalid_rows} row(s) reported invalid by the connector")
         for problem in report.problems:

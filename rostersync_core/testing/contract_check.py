@@ -15,6 +15,7 @@ from typing import Any
 import attrs
 
 from rostersync_core.connector import Connector
+from rostersync_core.errors import UnknownSchoolError
 from rostersync_core.testing import contract_compare as compare
 from rostersync_core.testing import contract_records as records
 from rostersync_core.testing.contract_fetch import fetch_roster
@@ -61,7 +62,13 @@ def check_connector(
                 "list every school the credentials can read; setup binds one from the list",
             )
         )
-    full = fetch_roster(connector, session, sis_school_id)
+    try:
+        full = fetch_roster(connector, session, sis_school_id)
+    except UnknownSchoolError:
+        if not problems or problems[-1].rule != "schools":
+            raise
+        # a school the SIS does not know: say that it is not listed, with the rule's advice
+        return ContractReport(connector.name, sis_school_id, {}, 0, tuple(problems))
     for check in (
         records.check_hook_types,
         records.check_field_types,

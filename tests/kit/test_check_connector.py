@@ -49,6 +49,22 @@ def test_broken_rules_are_reported_with_advice_and_exit_status_1(
     assert any(p.where == "enrolment 'GHOST|st1'" for p in report.problems)
 
 
+def test_a_school_the_sis_does_not_have_is_reported_as_not_listed(tmp_path: Path) -> None:
+    folder = write_district(tmp_path / "district")
+    config = _config_file(tmp_path, {"folder": str(folder), "api_key": API_KEY})
+    result = CliRunner().invoke(
+        cli, ["check-connector", "csvdir", "--config", config, "--school", "S9"],
+        env={"ROSTERSYNC_PLUGINS": "csvdir"},
+    )
+    assert result.exit_code == 1
+    output = " ".join(result.output.split())  # as read, whatever the terminal's width
+    assert "[schools] school 'S9': is not among the 2 schools rostersync_list_schools lists" in (
+        output
+    )
+    assert "1 contract rule(s) broken" in output
+    assert "records" not in output  # no empty table of records per kind
+
+
 @pytest.fixture
 def installed_wrong_connector(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     """The tiny connector, installed (a dist-info with an entry point on ``sys.path``) as
