@@ -1,8 +1,10 @@
 """Hold rules: when a request must wait for a person, whatever the settings say.
 
-A request is held when the SIS feed is empty or nearly empty (compared with the records the
-platform already has linked to the SIS), or when a kind's archives or updates pass the
-school's thresholds (defaults: more than 10% archived, more than 75% updated).
+A request is held when the SIS feed is empty (no classes, students or staff) or when any
+kind's feed is nearly empty compared with the records the platform already has linked to
+the SIS (a feed with every student but no enrolment would unenrol everyone), or when a
+kind's archives or updates pass the school's thresholds (defaults: more than 10% archived,
+more than 75% updated). Empty and nearly empty feeds are held whatever the thresholds say.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ __all__ = ["NEAR_EMPTY_MIN_LINKED", "NEAR_EMPTY_SHARE", "hold_reasons"]
 NEAR_EMPTY_MIN_LINKED = 10
 NEAR_EMPTY_SHARE = 0.10
 
+#: A feed with none of these is empty.
 _FEED_KINDS = (RecordKind.CLASS, RecordKind.STUDENT, RecordKind.STAFF)
 
 
@@ -29,8 +32,10 @@ def hold_reasons(changes: ChangeSet, settings: SyncSettings) -> list[str]:
     if full and all(changes.feed.get(KIND_LABELS[k], 0) == 0 for k in full):
         reasons.append("the SIS sent no classes, students or staff: an empty feed is always held")
     else:
-        for kind in full:
+        for kind in SYNCED_KINDS:
             label = KIND_LABELS[kind]
+            if label in changes.delta_kinds:
+                continue
             linked = changes.population.get(label, 0)
             sent = changes.feed.get(label, 0)
             if linked >= NEAR_EMPTY_MIN_LINKED and sent < linked * NEAR_EMPTY_SHARE:

@@ -263,3 +263,17 @@ def test_a_delta_feed_archives_only_what_it_removes(
     archived = [c.sis_id for c in iter_changes(store, job.id, kind=STUDENT)]
     assert archived == [gone]
     assert job.counts["students"]["unchanged"] == len(roster_of(district).students()) - 1
+
+
+def test_a_feed_that_suddenly_has_no_enrolments_is_always_held(
+    store: Any, platform: Any, host: Any, connector: Any, school: str, district: Any
+) -> None:
+    synced(store, host, platform, school)
+    unenrolled = district.copy()
+    roster_of(unenrolled).enrolments = []
+    connector.district = unenrolled
+    set_settings(store, school, {"hold_archive_percent": "100"})
+    set_settings(store, school, {"auto_apply": "true"})
+    job = run_sync(store, host, platform, school, trigger="schedule")
+    assert job.state is JobState.HELD
+    assert "the SIS sent 0 enrolments" in job.reason
