@@ -297,3 +297,27 @@ def test_a_row_added_mid_fetch_is_not_yielded_twice(
     ids = [p.sis_id for p in fetched.people]
     assert len(ids) == len(set((p.sis_id, p.kind) for p in fetched.people))
     assert {p.sis_id for p in district.school(school_id).people} <= set(ids)
+
+
+def test_references_are_read_by_sourced_id_and_their_href_is_never_followed(
+    connector: OneRosterConnector, server12: FakeOneRosterServer, district: District,
+    school_id: str,
+) -> None:
+    from typing import Any
+
+    from rostersync_core.testing.fake_sis import FakeSisServer
+
+    def point_elsewhere(value: Any, base: str) -> None:
+        if isinstance(value, dict):
+            if "href" in value:
+                value["href"] = f"{base}/ims/oneroster/rostering/v1p2/trap"
+            for inner in value.values():
+                point_elsewhere(inner, base)
+        elif isinstance(value, list):
+            for inner in value:
+                point_elsewhere(inner, base)
+
+    with FakeSisServer() as elsewhere:
+        point_elsewhere(server12.dataset.collections, elsewhere.url)
+        full_fetch_matches(connector, server12, district, school_id)
+        assert elsewhere.requests == []
