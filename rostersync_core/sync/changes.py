@@ -153,7 +153,8 @@ def _json_default(value: object) -> object:
     raise TypeError(f"cannot store {type(value).__name__}")
 
 
-_ENCODER = json.JSONEncoder(separators=(",", ":"), default=_json_default)
+#: Values are flat lists of plain values: no cycle to look for (a per-call saving).
+_ENCODER = json.JSONEncoder(separators=(",", ":"), default=_json_default, check_circular=False)
 _GETTERS: dict[type, Callable[[Any], tuple[Any, ...]]] = {
     cls: operator.attrgetter(*names) for cls, names, _ in _CODECS.values()
 }

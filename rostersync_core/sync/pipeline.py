@@ -147,6 +147,7 @@ def run_sync(
             raise JobStateError(message)
         reasons = hold_reasons(changes, settings)
         job = save_request(store, host, job, changes, frozen=frozen, hold_reasons=reasons)
+        del changes  # stored: an auto-apply reads it back a page at a time
         _supersede_older(store, host, job)
         if trigger == "schedule" and settings.auto_apply and not job.held:
             from rostersync_core.sync.apply import approve_locked
