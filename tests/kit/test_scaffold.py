@@ -103,5 +103,35 @@ def test_the_generated_connector_passes_the_contract_suite(
         test_contract=contract, test_records=(tests / "test_records.py").read_text()
     )
     result = pytester.runpytest("-p", "no:cacheprovider")
-    # every check but the cassette scan, and the two tests of test_records.py
-    result.assert_outcomes(passed=contract_checks - 1 + 2, skipped=1)
+    # every check but the cassette scan, and every test of test_records.py
+    record_tests = (tests / "test_records.py").read_text().count("\ndef test_")
+    result.assert_outcomes(passed=contract_checks - 1 + record_tests, skipped=1)
+
+
+def test_the_generated_connector_reports_unreadable_rows_without_their_values(
+    generated_connector: Path,
+) -> None:
+    import copy
+
+    import rostersync_demo.connector as demo
+    from rostersync_demo.testing import API_KEY, DISTRICT, FakeDemoSis
+
+    from rostersync_core import FetchContext, PluginHost
+
+    district = copy.deepcopy(DISTRICT)
+    district["S1"]["people"].append(
+        {"id": "st9", "kind": "pupil", "given_name": "Nobody", "family_name": "Known"}
+    )
+    district["S1"]["enrolments"].append(
+        {"class_id": "K1", "person_id": "st3", "role": "student", "begin_date": "05/09/2025"}
+    )
+    connector = PluginHost(load_entry_points=False).register_connector(demo)
+    context = FetchContext(sis_school_id="S1")
+    with FakeDemoSis(district) as sis:
+        session = connector.authenticate({"base_url": sis.api_url, "api_key": API_KEY})
+        list(connector.fetch_people(session, context))
+        list(connector.fetch_enrolments(session, context))
+    assert [(row.sis_id, row.reason) for row in context.invalid] == [
+        ("st9", "cannot read the row: kind must be one of student, staff, family"),
+        ("", "cannot read the row: begin_date is not a YYYY-MM-DD date"),
+    ]
