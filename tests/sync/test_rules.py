@@ -277,3 +277,18 @@ def test_a_feed_that_suddenly_has_no_enrolments_is_always_held(
     job = run_sync(store, host, platform, school, trigger="schedule")
     assert job.state is JobState.HELD
     assert "the SIS sent 0 enrolments" in job.reason
+
+
+def test_a_request_is_applied_as_made_after_exclusions_and_mappings_change(
+    store: Any, platform: Any, host: Any, school: str, district: Any
+) -> None:
+    job = run_sync(store, host, platform, school)
+    student = roster_of(district).students()[0]
+    store.add_exclusions(school, "sis", STUDENT, [student.sis_id])
+    store.save_value_mappings(school, RecordKind.GRADE, {student.grade_id: "grade-elsewhere"})
+    request = get_request(store, job.id)
+    assert request.exclusions.sis.get(STUDENT, frozenset()) == frozenset()
+    assert request.grade_mappings[student.grade_id] == f"grade-{student.grade_id}"
+    approve_job(store, host, platform, job.id, actor="admin")
+    (record,) = platform_person(platform, school, STUDENT, student.sis_id)
+    assert record.values.grade_id == f"grade-{student.grade_id}"
