@@ -21,7 +21,14 @@ from rostersync_core.notify.notifier import email_notifier
 from rostersync_core.platform.protocol import Platform
 from rostersync_core.plugins import PluginHost
 from rostersync_core.schedule.model import DueRun, RunOutcome, ScheduledRun
-from rostersync_core.schedule.schedules import finish_run, get_scheduled_run, start_run
+from rostersync_core.schedule.schedules import (
+    finish_run,
+    get_schedule,
+    get_scheduled_run,
+    is_regular_run,
+    request_retry,
+    start_run,
+)
 from rostersync_core.store import StateStore
 
 if TYPE_CHECKING:
@@ -74,6 +81,38 @@ def _job_made_since(store: StateStore, school_id: str, before: int) -> int | Non
     return latest if latest > before else None
 
 
+#: Seconds after the lock could time out at which a refused daily run is tried again.
+RETRY_MARGIN_SECONDS = 30.0
+
+
+def _retry_if_a_scheduled_run_holds_the_lock(
+    store: StateStore, due: DueRun, holder_job: int | None, now: dt.datetime | None
+) -> str:
+    """A daily run refused by another scheduled run's lock (a task delivered again after its
+    worker was killed mid-sync, say) is tried again once that lock could time out; the
+    retry is skipped if the day's run finished meanwhile. Returns a note for the log."""
+    from rostersync_core.sync.jobs import get_job
+    from rostersync_core.sync.lock import lock_timeout
+
+    schedule = get_schedule(store, due.school_id)
+    if schedule is None or not schedule.enabled or holder_job is None:
+        return ""
+    if not is_regular_run(schedule.at, schedule.timezone, due.due_at):
+        return ""  # a retry refused again: the holder is alive and will finish
+    try:
+        holder = get_job(store, holder_job)
+    except RostersyncError:
+        return ""
+    if holder.trigger != SCHEDULE_TRIGGER:
+        return ""
+    start = now if now is not None else dt.datetime.now(dt.UTC)
+    when = start + dt.timedelta(seconds=lock_timeout() + RETRY_MARGIN_SECONDS)
+    if not request_retry(store, due.school_id, when):
+        return ""
+    return (f"; tried again at {when:%Y-%m-%d %H:%M} UTC unless that run has finished "
+            "(its worker may have stopped)")
+
+
 def run_due_school(
     store: StateStore,
     host: PluginHost,
@@ -122,6 +161,8 @@ def run_due_school(
         made = get_job(store, job_id)
         if made.state is JobState.FAILED:
             outcome, message = _outcome_of(made)
+    if outcome is RunOutcome.ALREADY_RUNNING:
+        message += _retry_if_a_scheduled_run_holds_the_lock(store, due, job_id, now)
     finish_run(store, run_id, outcome, job_id=job_id, message=message, now=now)
     if job_id is None and outcome in (RunOutcome.FAILED, RunOutcome.ERROR) and found is not None:
         # No job was made (the connection is gone...): no job state change told the admins.

@@ -30,6 +30,7 @@ __all__ = [
     "get_scheduled_run",
     "list_scheduled_runs",
     "list_schedules",
+    "request_retry",
     "start_run",
     "sync_admins",
 ]
@@ -217,8 +218,63 @@ def claim_due_runs(
         if won == 1:
             due = as_utc(row.next_run_at)
             assert due is not None
+            if _retry_not_needed(store, row.school_id, row.at_time, row.timezone, due):
+                continue
             claimed.append(DueRun(row.school_id, due))
     return claimed
+
+
+def is_regular_run(at: dt.time, timezone: str, due: dt.datetime) -> bool:
+    """Whether ``due`` is one of the school's daily times (not a retry set between them)."""
+    return next_run_after(at, timezone, due - dt.timedelta(seconds=1)) == due
+
+
+def _latest_regular_run(at: dt.time, timezone: str, when: dt.datetime) -> dt.datetime:
+    slot = next_run_after(at, timezone, when - dt.timedelta(days=2))
+    while (following := next_run_after(at, timezone, slot)) <= when:
+        slot = following
+    return slot
+
+
+def _retry_not_needed(
+    store: StateStore, school_id: str, at_text: str, timezone: str, due: dt.datetime
+) -> bool:
+    """A retry (see :func:`request_retry`) whose day's run finished after all: skip it."""
+    at = parse_time_of_day(at_text)
+    if is_regular_run(at, timezone, due):
+        return False
+    slot = _latest_regular_run(at, timezone, due)
+    c = scheduled_runs.c
+    waiting = (str(RunOutcome.RUNNING), str(RunOutcome.ALREADY_RUNNING))
+    with store.engine.connect() as conn:
+        done = conn.execute(
+            sa.select(c.id).where(
+                c.school_id == school_id, c.due_at >= slot, c.outcome.not_in(waiting)
+            ).limit(1)
+        ).first()
+    return done is not None
+
+
+def request_retry(
+    store: StateStore, school_id: str, at: dt.datetime
+) -> bool:
+    """Bring the school's next run forward to ``at`` (unless it is due sooner already).
+
+    For a daily run refused because another *scheduled* run held the school's lock: that
+    run may belong to a worker that was killed (its task delivered again at once, while
+    its lock has not yet timed out). The retry, once the lock could time out, either takes
+    the dead run's lock over and syncs, or finds the day's run finished and is skipped by
+    :func:`claim_due_runs`. Returns whether the schedule changed.
+    """
+    c = sync_schedules.c
+    when = _utc(at)
+    with store.engine.begin() as conn:
+        changed = conn.execute(
+            sa.update(sync_schedules)
+            .where(c.school_id == school_id, c.enabled == sa.true(), c.next_run_at > when)
+            .values(next_run_at=when, revision=c.revision + 1)
+        ).rowcount
+    return bool(changed)
 
 
 def start_run(
