@@ -109,3 +109,17 @@ def test_section_enrolments_are_read_concurrently_within_the_limit(
     assert ps.max_in_flight <= limit
     if limit > 1:
         assert ps.max_in_flight > 1
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [{"message": "Access denied"}, {"students": {"student": ["not a student"]}}],
+    ids=["another shape", "an entry that is not an object"],
+)
+def test_a_student_list_of_another_shape_fails_the_fetch_instead_of_reading_as_empty(
+    ps: FakePowerSchool, fetch: Callable[..., FetchedRoster], answer: dict[str, object]
+) -> None:
+    # Read as "no students" (or one fewer), the sync would archive students still enrolled.
+    ps.inject(Fault(status=200, body=answer, path=STUDENTS, method="GET"))
+    with pytest.raises(InvalidSisDataError, match="/student"):
+        fetch(ps)

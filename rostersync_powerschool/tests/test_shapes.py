@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from rostersync_core.errors import InvalidSisDataError
 from rostersync_powerschool.shapes import (
     as_list,
     extension_fields,
@@ -33,6 +34,19 @@ def test_several_results_read_as_a_list() -> None:
                               "body empty"])
 def test_an_empty_list_may_be_absent_null_or_the_empty_string(body: object) -> None:
     assert unwrap_list(body, "students", "student") == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"message": "Access denied"}, [], 5, {"students": 5}, {"students": ["a"]},
+     {"students": {"student": [{"id": 1}, "junk"]}}],
+    ids=["another key", "a list", "a number", "outer not an object", "outer a list",
+         "an item not an object"],
+)
+def test_an_answer_of_another_shape_is_invalid_data_not_an_empty_list(body: object) -> None:
+    # Read as "no students", it would make every student look gone.
+    with pytest.raises(InvalidSisDataError):
+        unwrap_list(body, "students", "student")
 
 
 @pytest.mark.parametrize("value", [None, "", {}, []])

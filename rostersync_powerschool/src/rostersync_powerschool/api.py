@@ -146,7 +146,8 @@ class PowerSchoolApi:
 
         def page(number: int) -> list[Mapping[str, Any]]:
             query: dict[str, str | int] = {**(params or {}), "page": number, "pagesize": size}
-            return unwrap_list(self.client.get_json(path, params=query), plural, singular)
+            return unwrap_list(self.client.get_json(path, params=query), plural, singular,
+                               where=f"PowerSchool's answer to GET /{path}")
 
         if total is not None and total <= 0:
             return

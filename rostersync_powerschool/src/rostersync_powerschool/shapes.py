@@ -16,6 +16,8 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from rostersync_core.errors import InvalidSisDataError
+
 __all__ = [
     "as_list",
     "as_mapping",
@@ -89,15 +91,30 @@ def parse_date(value: Any) -> dt.date | None:
         return None
 
 
-def unwrap_list(body: Any, plural: str, singular: str) -> list[Mapping[str, Any]]:
+def unwrap_list(
+    body: Any, plural: str, singular: str, *, where: str = "PowerSchool's answer"
+) -> list[Mapping[str, Any]]:
     """The records of a doubly wrapped list answer, e.g. ``{"students": {"student": ...}}``.
 
     Tolerates every quirk: the inner value an object or a list, an absent or ``""`` outer
-    or inner value (no records). Items that are not objects are dropped.
+    or inner value (no records). An answer of another shape (another top-level key, a
+    list, a number) or an item that is not an object raises
+    :class:`~rostersync_core.errors.InvalidSisDataError` (``where`` names the request):
+    read as "no records", it would make everyone look gone.
     """
-    outer = as_mapping(body).get(plural)
-    inner = as_mapping(outer).get(singular)
-    return [item for item in as_list(inner) if isinstance(item, Mapping)]
+    if isinstance(body, Mapping):
+        outer = body.get(plural)
+        unexpected = bool(body) and plural not in body
+    else:
+        outer, unexpected = None, body not in (None, "")
+    if not unexpected and outer not in (None, "") and not isinstance(outer, Mapping):
+        unexpected = True
+    if unexpected:
+        raise InvalidSisDataError(f"{where} is not a '{plural}' list")
+    items = as_list(as_mapping(outer).get(singular))
+    if any(not isinstance(item, Mapping) for item in items):
+        raise InvalidSisDataError(f"{where} holds a '{singular}' entry that is not an object")
+    return items
 
 
 def wrapped_count(body: Any) -> int | None:
