@@ -64,7 +64,16 @@ def create_state_engine(url: str) -> sa.Engine:
     if backend == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(database).expanduser().parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StateStoreError(
+                    f"the folder {folder} of the state database cannot be created "
+                    f"({exc.strerror or type(exc).__name__})",
+                    hint="point --db / ROSTERSYNC_DB at a writable place "
+                    "(sqlite:///path/to/state.db)",
+                ) from None
         engine = sa.create_engine(parsed)
         _sqlite_events(engine)
         return engine

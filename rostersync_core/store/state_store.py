@@ -34,6 +34,18 @@ def _no_connection(school_id: str) -> UnknownSchoolError:
     )
 
 
+def _driver_reason(exc: sa.exc.OperationalError, password: str | None) -> str:
+    """Why the driver could not connect ("database ... does not exist", "Connection
+    refused"), on one line, the password never in it."""
+    text = " ".join(str(exc.orig if exc.orig is not None else "").split())
+    text = text.removeprefix("connection failed: ")
+    if password:
+        text = text.replace(password, "***")
+    if not text:
+        return type(exc.orig).__name__ if exc.orig is not None else "error"
+    return text if len(text) <= 300 else text[:299] + "…"
+
+
 class StateStore:
     """The state database. Open with :meth:`open`; close with :meth:`close`.
 
@@ -64,7 +76,7 @@ class StateStore:
             engine.dispose()
             raise StateStoreError(
                 f"the state database {safe_url(url)} cannot be opened: "
-                f"{type(exc.orig).__name__ if exc.orig is not None else 'error'}",
+                f"{_driver_reason(exc, engine.url.password)}",
                 hint="check the --db URL / ROSTERSYNC_DB and that the server is running",
             ) from None
         return cls(engine)

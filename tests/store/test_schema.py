@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import sqlalchemy as sa
 from alembic import command
@@ -83,6 +85,22 @@ def test_an_unreachable_server_is_a_clear_error_without_the_password() -> None:
     with pytest.raises(StateStoreError, match="cannot be opened") as info:
         StateStore.open("postgresql+psycopg://admin:pa55word-x@127.0.0.1:1/nowhere")
     assert "pa55word-x" not in str(info.value)
+
+
+def test_an_unreachable_server_says_why(pg_database: str) -> None:
+    url = sa.make_url(pg_database).set(database="rostersync_no_such_db", password="pa55word-y")
+    with pytest.raises(StateStoreError) as info:
+        StateStore.open(url.render_as_string(hide_password=False))
+    assert 'database "rostersync_no_such_db" does not exist' in str(info.value)
+    assert "pa55word-y" not in str(info.value)
+
+
+def test_a_sqlite_file_in_a_folder_that_cannot_be_made_is_a_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    with pytest.raises(StateStoreError, match="cannot be created") as info:
+        StateStore.open(f"sqlite:///{blocker / 'sub' / 'state.db'}")
+    assert "--db" in str(info.value)
 
 
 def test_several_processes_opening_a_new_database_at_once_all_succeed(store_url: str) -> None:
