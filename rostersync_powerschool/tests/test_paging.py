@@ -9,7 +9,7 @@ import pytest
 from rostersync_core.errors import InvalidSisDataError
 from rostersync_core.model import PersonKind
 from rostersync_core.testing.contract_fetch import FetchedRoster
-from rostersync_powerschool.testing import FakePowerSchool
+from rostersync_powerschool.testing import FakePowerSchool, Fault
 
 STUDENTS = "/ws/v1/school/100/student"
 
@@ -129,3 +129,12 @@ def test_a_server_that_ignores_the_page_number_is_invalid_data_not_an_endless_re
         ps.count_skew = None  # no count to stop at: only the repeat tells
     with pytest.raises(InvalidSisDataError, match="same page again"):
         fetch(ps)
+
+
+def test_a_count_of_zero_is_checked_against_the_first_page(
+    district, ps: FakePowerSchool, fetch: Callable[..., FetchedRoster]
+) -> None:
+    # A wrong "no students" would make every student look gone.
+    ps.inject(Fault(status=200, body={"resource": {"count": 0}}, path=STUDENTS + "/count$"))
+    assert sorted(_students(fetch(ps))) == sorted(
+        p.sis_id for p in district.school("100").students())

@@ -138,8 +138,8 @@ class PowerSchoolApi:
         count endpoint says how many pages follow; they are fetched concurrently within the
         connection's limits. Reading stops at the count or at the first empty page,
         whichever comes first. Without a count (or with ``use_count=False``, for lists that
-        rarely pass one page, like a section's enrolments), pages are read one by one until
-        an empty or short one.
+        rarely pass one page, like a section's enrolments, or a count of 0, which page 1
+        must confirm), pages are read one by one until an empty or short one.
         """
         size = self.page_size(resource)
         total = self.count(path) if use_count else None
@@ -150,7 +150,9 @@ class PowerSchoolApi:
                                where=f"PowerSchool's answer to GET /{path}")
 
         if total is not None and total <= 0:
-            return
+            # A count of 0 is believed only if page 1 agrees: a wrong one would make
+            # everyone look gone. Read as if there were no count.
+            total = None
         first = page(1)
         if total is None:
             records, number = first, 1
