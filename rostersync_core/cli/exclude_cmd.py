@@ -36,7 +36,7 @@ def exclude() -> None:
 @click.argument("school_id")
 @click.argument("record_ids", nargs=-1, metavar="ID...")
 @click.option("--side", type=_SIDE, required=True, help="platform ids or SIS ids.")
-@click.option("--kind", "kind_name", type=_KIND, required=True)
+@click.option("--kind", "kind_name", type=_KIND, required=True, help="The records' kind.")
 @click.option("--search", "search_text", metavar="TEXT",
               help="SIS side: exclude the fetched SIS records whose name or id contains TEXT.")
 @click.option("--yes", is_flag=True, help="Do not ask before excluding several search hits.")
@@ -76,8 +76,8 @@ def add(app: AppContext, school_id: str, record_ids: tuple[str, ...], side: str,
 @exclude.command("remove")
 @click.argument("school_id")
 @click.argument("record_ids", nargs=-1, required=True, metavar="ID...")
-@click.option("--side", type=_SIDE, required=True)
-@click.option("--kind", "kind_name", type=_KIND, required=True)
+@click.option("--side", type=_SIDE, required=True, help="platform ids or SIS ids.")
+@click.option("--kind", "kind_name", type=_KIND, required=True, help="The records' kind.")
 @pass_app
 def remove(app: AppContext, school_id: str, record_ids: tuple[str, ...], side: str,
            kind_name: str) -> None:
@@ -89,8 +89,8 @@ def remove(app: AppContext, school_id: str, record_ids: tuple[str, ...], side: s
 
 @exclude.command("list")
 @click.argument("school_id")
-@click.option("--side", type=_SIDE)
-@click.option("--kind", "kind_name", type=_KIND)
+@click.option("--side", type=_SIDE, help="Only this side.")
+@click.option("--kind", "kind_name", type=_KIND, help="Only this kind.")
 @json_option
 @pass_app
 def list_(app: AppContext, school_id: str, side: str | None, kind_name: str | None,
@@ -113,7 +113,7 @@ def list_(app: AppContext, school_id: str, side: str | None, kind_name: str | No
 @exclude.command("search")
 @click.argument("school_id")
 @click.argument("text")
-@click.option("--kind", "kind_name", type=_KIND)
+@click.option("--kind", "kind_name", type=_KIND, help="Only this kind.")
 @json_option
 @pass_app
 def search(app: AppContext, school_id: str, text: str, kind_name: str | None,

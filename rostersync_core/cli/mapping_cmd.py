@@ -103,6 +103,11 @@ def mapping_group(kind: RecordKind) -> click.Group:
             label = s.sis_id if s.sis_name in ("", s.sis_id) else f"{s.sis_id} ({s.sis_name})"
             table.add_row(label, target, s.reason)
         console.print(table)
+        if suggestions and not any(s.platform_id for s in suggestions):
+            console.print(
+                f"no platform {noun} fits: create the platform's {plural} "
+                f"(rostersync platform add-{noun} ID NAME), or map by hand "
+                f"(rostersync {plural} map {school_id} SIS=PLATFORM)", highlight=False)
 
     @group.command("map")
     @click.argument("school_id")

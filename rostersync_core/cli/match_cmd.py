@@ -143,7 +143,7 @@ def link(app: AppContext, school_id: str, pairs: tuple[str, ...], kind_name: str
 @match.command("unlink")
 @click.argument("school_id")
 @click.argument("sis_ids", nargs=-1, required=True, metavar="SIS...")
-@click.option("--kind", "kind_name", type=_KIND_CHOICE, required=True)
+@click.option("--kind", "kind_name", type=_KIND_CHOICE, required=True, help="The records' kind.")
 @pass_app
 def unlink(app: AppContext, school_id: str, sis_ids: tuple[str, ...], kind_name: str) -> None:
     """Forget the links of SIS records."""

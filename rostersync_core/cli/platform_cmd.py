@@ -75,7 +75,10 @@ def seed(app: AppContext, file: Path, as_json: bool) -> None:
 @click.option("--timezone", default="UTC", show_default=True, help="IANA time zone.")
 @pass_app
 def create_school(app: AppContext, school_id: str, name: str, timezone: str) -> None:
-    """Create (or rename) the platform school SCHOOL_ID."""
+    """Create (or rename) the platform school SCHOOL_ID called NAME.
+
+    Example: rostersync platform create-school maple "Maple School" --timezone America/Chicago
+    """
     with opened(app) as (_, ref):
         ref.add_school(school_id, name, timezone)
     console.print(f"school {school_id} ({name}, {timezone}) is ready")
@@ -86,7 +89,10 @@ def create_school(app: AppContext, school_id: str, name: str, timezone: str) -> 
 @click.argument("name")
 @pass_app
 def add_grade(app: AppContext, grade_id: str, name: str) -> None:
-    """Create (or rename) a platform grade."""
+    """Create (or rename) platform grade GRADE_ID called NAME (shared by every school).
+
+    Example: rostersync platform add-grade g-1 "Grade 1"
+    """
     with opened(app) as (_, ref):
         ref.add_grade(grade_id, name)
     console.print(f"grade {grade_id} ({name}) is ready")
@@ -97,7 +103,10 @@ def add_grade(app: AppContext, grade_id: str, name: str) -> None:
 @click.argument("name")
 @pass_app
 def add_subject(app: AppContext, subject_id: str, name: str) -> None:
-    """Create (or rename) a platform subject."""
+    """Create (or rename) platform subject SUBJECT_ID called NAME (shared by every school).
+
+    Example: rostersync platform add-subject math Mathematics
+    """
     with opened(app) as (_, ref):
         ref.add_subject(subject_id, name)
     console.print(f"subject {subject_id} ({name}) is ready")

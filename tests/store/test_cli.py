@@ -234,3 +234,15 @@ def test_a_mapping_or_exclusion_is_never_saved_under_a_school_that_is_not_set_up
     assert run("exclude", "add", "nrth", "--side", "platform", "--kind", "students", "p-ada",
                ok=False).exit_code != 0
     assert run("exclude", "list", "north", "--json").output.strip() == "[]"
+
+
+def test_suggestions_with_no_platform_value_that_fits_say_how_to_make_one(
+    run: Any, tmp_path: Path
+) -> None:
+    path = tmp_path / "seed.json"
+    path.write_text(json.dumps({"schools": [{"id": "north", "name": "North High"}]}))
+    run("platform", "seed", str(path))
+    _set_up(run)
+    run("grades", "fetch", "north")
+    out = run("grades", "suggest", "north").output
+    assert "rostersync platform add-grade ID NAME" in " ".join(out.split())
