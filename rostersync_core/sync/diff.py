@@ -22,7 +22,7 @@ Pure: it reads a prepared :class:`SisFeed` and the platform's records and return
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 
 import attrs
 
@@ -100,6 +100,7 @@ class _Resolved:
     protected_sis: set[str]  # excluded or unknown SIS ids: their joins are left alone
     protected_pids: set[str]  # excluded platform ids and the ids linked to protected_sis
     inactive: set[str]  # platform ids archived by this request or staying archived
+    sent: Collection[str] = ()  # SIS ids the feed sent
 
 
 def _changed(a: object, b: object, names: Iterable[str]) -> tuple[str, ...]:
@@ -271,7 +272,7 @@ def _diff_entities(
         ambiguous=skipped_ambiguous,
         preserved=preserved,
     )
-    return _Resolved(ids, created, reverse, protected_sis, protected_pids, inactive)
+    return _Resolved(ids, created, reverse, protected_sis, protected_pids, inactive, sis.keys())
 
 
 def _note_skips(cs: ChangeSet, kind: RecordKind, **skips: int) -> None:
@@ -334,13 +335,11 @@ def _diff_joins(
     for key, rec in sis.items():
         lsis = getattr(rec, ref_left)
         rsis = getattr(rec, ref_right)
-        if lsis in left.protected_sis or rsis in right.protected_sis:
+        person = _person_side(rec, right_kinds) if kind is RecordKind.ENROLMENT else right
+        if lsis in left.protected_sis or rsis in person.protected_sis:
             continue  # excluded or unknown: left alone
         lpid = left.ids.get(lsis)
-        if kind is RecordKind.ENROLMENT:
-            rpid = _person_pid(rec, right_kinds)
-        else:
-            rpid = right.ids.get(rsis)
+        rpid = person.ids.get(rsis)
         refs: list[str] = []
         if lpid is None:
             if lsis not in left.created:
@@ -348,7 +347,7 @@ def _diff_joins(
                 continue
             refs.append(ref_left)
         if rpid is None:
-            if rsis not in right.created:
+            if rsis not in person.created:
                 dangling += 1
                 continue
             refs.append(ref_right)
@@ -457,11 +456,18 @@ def _merge(parts: Sequence[_Resolved]) -> _Resolved:
     return merged
 
 
-def _person_pid(rec: Join, kinds: Sequence[_Resolved]) -> str | None:
-    """The platform id of an enrolment's person: students first for a student's enrolment,
-    staff first for anyone else's (SIS ids of students and staff may collide)."""
+def _person_side(rec: Join, kinds: Sequence[_Resolved]) -> _Resolved:
+    """Which kind an enrolment's person is: the students for a student's enrolment and the
+    staff for anyone else's, unless only the other kind knows the SIS id (SIS ids of
+    students and staff may collide: PowerSchool numbers each table on its own)."""
     assert isinstance(rec, Enrolment)
     students, staff = kinds
     first, second = (students, staff) if rec.role is EnrolmentRole.STUDENT else (staff, students)
-    pid = first.ids.get(rec.person_sis_id)
-    return pid if pid is not None else second.ids.get(rec.person_sis_id)
+    sis_id = rec.person_sis_id
+    if _knows(first, sis_id) or not _knows(second, sis_id):
+        return first
+    return second
+
+
+def _knows(side: _Resolved, sis_id: str) -> bool:
+    return sis_id in side.sent or sis_id in side.ids or sis_id in side.protected_sis
