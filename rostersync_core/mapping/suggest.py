@@ -192,6 +192,19 @@ def subject_key(name: str) -> str:
 
 _CANONICAL = {subject_key(k): subject_key(v) for k, v in SUBJECT_SYNONYMS.items()}
 
+#: Known subjects of several words: a platform subject named by only part of one
+#: (``Science`` in ``Computer Science``, ``English`` in ``English as a second language``)
+#: is another subject, never suggested by "contains the words of".
+_KNOWN_PHRASES = tuple(
+    frozenset(v.split()) for v in sorted(set(_CANONICAL.values())) if " " in v
+)
+
+
+def _splits_a_known_subject(sis_words: set[str], target_words: set[str]) -> bool:
+    return any(
+        phrase <= sis_words and target_words < phrase for phrase in _KNOWN_PHRASES
+    )
+
 
 def _canonical(key: str) -> str:
     whole = _CANONICAL.get(key)
@@ -234,6 +247,7 @@ def suggest_subject(
         (len(set(_canonical(subject_key(x.name)).split())), x)
         for x in targets
         if subject_key(x.name) and set(_canonical(subject_key(x.name)).split()) <= words
+        and not _splits_a_known_subject(words, set(_canonical(subject_key(x.name)).split()))
     ]
     if contained:
         best = max(size for size, _ in contained)

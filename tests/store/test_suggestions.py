@@ -87,6 +87,15 @@ def test_unrelated_subjects_get_no_suggestion(sis: str) -> None:
     assert suggest_subject("x", sis, PLATFORM_SUBJECTS).platform_id == ""
 
 
+@pytest.mark.parametrize(("sis", "platform"), [
+    ("Computer Science", "Science"), ("AP Computer Science", "Science"),
+    ("English as a Second Language", "English"), ("Special Education", "Education"),
+])
+def test_part_of_another_known_subject_is_never_suggested(sis: str, platform: str) -> None:
+    suggestion = suggest_subject("x", sis, [("p", platform)])
+    assert suggestion.platform_id == "", suggestion.reason
+
+
 def test_each_subject_suggestion_says_why() -> None:
     suggestion = suggest_subject("sub-m", "Math", PLATFORM_SUBJECTS)
     assert "Math" in suggestion.reason and "Mathematics" in suggestion.reason
