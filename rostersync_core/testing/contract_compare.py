@@ -182,6 +182,17 @@ def check_counts(roster: FetchedRoster, expected: Mapping[str, int]) -> list[Pro
     counts = roster.counts()
     problems = []
     for kind_name, want in expected.items():
+        if kind_name not in {k.value for k in RecordKind}:
+            problems.append(
+                Problem(
+                    "paging",
+                    f"expected_counts[{kind_name!r}]",
+                    "is not a kind of record, so nothing can be compared with it",
+                    "key expected_counts by RecordKind values: "
+                    + ", ".join(k.value for k in RecordKind),
+                )
+            )
+            continue
         kind = RecordKind(kind_name)
         got = counts.get(kind, 0)
         if got != want:

@@ -146,3 +146,13 @@ def test_a_dangling_enrolment_is_told_to_report_a_row_the_sis_cannot_resolve(
     run = run_contract("dangling-enrolment")
     assert "if the SIS itself does not hold it, skip this record and call " in run.output
     assert "context.report_invalid(RecordKind.ENROLMENT, ...)" in run.output
+
+
+def test_expected_counts_keyed_by_a_wrong_name_are_named_with_the_kinds() -> None:
+    from rostersync_core.testing.contract import FetchedRoster
+    from rostersync_core.testing.contract_compare import check_counts
+
+    roster = FetchedRoster(sis_school_id="S1", by_hook={})
+    [problem] = check_counts(roster, {"students": 3})
+    assert problem.where == "expected_counts['students']"
+    assert "student, staff, family" in problem.fix
