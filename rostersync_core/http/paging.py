@@ -1,12 +1,13 @@
 """Offset paging that survives real servers (OneRoster-style ``limit``/``offset``).
 
 Stops on whichever comes first: an empty page, a short page, the total from a count
-header reached, or ``max_records`` read. A page identical to the one before (a server
-that ignores the offset) is :class:`InvalidSisDataError`, not an endless loop. A server
-that caps ``limit`` below what was asked looks like a short first page: when the count
-header or a ``Link: rel="next"`` says more is coming, or (with neither) one probe at the
-next offset finds more, the cap is adopted as the page size. Header names are matched in
-any case; both headers may be absent.
+header reached (a count smaller than what was already read is wrong and ignored), or
+``max_records`` read. A page identical to the one before (a server that ignores the
+offset) is :class:`InvalidSisDataError`, not an endless loop. A server that caps ``limit``
+below what was asked looks like a short first page: when the count header or a
+``Link: rel="next"`` says more is coming, or (with neither) one probe at the next offset
+finds more, the cap is adopted as the page size. Header names are matched in any case;
+both headers may be absent.
 """
 
 from __future__ import annotations
@@ -94,6 +95,8 @@ def iter_offset_pages(
         yield page
         offset += len(page)
         total = _total(response, total_header)
+        if total is not None and offset > total:
+            total = None  # more records than the count says: the count is wrong, ignore it
         if max_records is not None and offset >= max_records:
             return
         if total is not None and offset >= total:

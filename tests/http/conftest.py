@@ -37,9 +37,11 @@ class PupilsSis(FakeSisServer):
         cap: int | None = None,
         count_header: str | None = "X-Total-Count",
         ignores_offset: bool = False,
+        stated_count: int | None = None,
     ) -> None:
         super().__init__()
         self.ignores_offset = ignores_offset
+        self.stated_count = stated_count
         self.pupils = [{"id": f"p{i:03d}"} for i in range(pupils)]
         self.cap = cap
         self.count_header = count_header
@@ -53,7 +55,8 @@ class PupilsSis(FakeSisServer):
         if self.cap:
             limit = min(limit, self.cap)
         offset = 0 if self.ignores_offset else int(request.arg("offset", "0") or 0)
-        headers = {self.count_header: str(len(self.pupils))} if self.count_header else {}
+        count = len(self.pupils) if self.stated_count is None else self.stated_count
+        headers = {self.count_header: str(count)} if self.count_header else {}
         return FakeResponse.json({"pupils": self.pupils[offset : offset + limit]}, headers=headers)
 
     def one_pupil(self, request: FakeRequest, pupil: str) -> FakeResponse:

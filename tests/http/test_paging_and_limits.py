@@ -78,6 +78,12 @@ def test_a_server_that_ignores_the_offset_is_invalid_data_not_an_endless_loop(
         assert len(server.requests) == 2
 
 
+def test_a_count_header_smaller_than_a_page_already_read_is_not_believed() -> None:
+    # "0" (or 5) beside a page of 10: the count is wrong, so paging goes on to the end.
+    with PupilsSis(stated_count=5) as server:
+        assert ids(server, 10) == [f"p{i:03d}" for i in range(23)]
+
+
 def test_pages_survive_a_rate_limit_in_the_middle(sis: PupilsSis) -> None:
     sis.inject(Fault(status=429, retry_after="1", skip=1, path="/pupils"))
     assert len(ids(sis, 10)) == 23
