@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, quote_plus
 
-__all__ = ["SCRUBBED", "cassette", "scan_for_secrets", "secret_forms"]
+__all__ = ["SCRUBBED", "cassette", "scan_for_secrets", "secret_forms", "shows_secret"]
 
 SCRUBBED = "<secret>"
 _TOKEN_FIELD = re.compile(
@@ -31,6 +31,11 @@ def secret_forms(secret: str) -> list[str]:
     form body (``+``, ``/`` and ``=`` of generated secrets are encoded), longest first."""
     forms = {secret, quote(secret, safe=""), quote(secret), quote_plus(secret)}
     return sorted(forms, key=len, reverse=True)
+
+
+def shows_secret(text: str, secret: str) -> bool:
+    """Whether ``text`` holds ``secret`` in any of its :func:`secret_forms`."""
+    return any(form in text for form in secret_forms(secret))
 
 
 def _scrub_bytes(data: Any, secrets: Iterable[str]) -> Any:

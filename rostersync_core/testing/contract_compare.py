@@ -12,6 +12,7 @@ import jsonschema
 
 from rostersync_core.config import secret_fields
 from rostersync_core.model import RecordKind, fingerprint, record_kind
+from rostersync_core.testing.contract_cassettes import shows_secret
 from rostersync_core.testing.contract_fetch import HOOK_OF_KIND, FetchedRoster
 from rostersync_core.testing.contract_problems import Problem
 from rostersync_core.testing.contract_records import check_references
@@ -173,7 +174,7 @@ def find_secrets(
             "raise AuthenticationError with a plain sentence and `from None`",
         )
         for s in sorted(secrets)
-        if s in text
+        if shows_secret(text, s)
     ]
 
 

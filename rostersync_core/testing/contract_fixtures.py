@@ -21,7 +21,7 @@ from rostersync_core.connector import Connector
 from rostersync_core.errors import RostersyncError
 from rostersync_core.plugins import CONNECTOR_GROUP, PluginHost, PluginRefusedError
 from rostersync_core.testing import contract_compare as compare
-from rostersync_core.testing.contract_cassettes import cassette
+from rostersync_core.testing.contract_cassettes import cassette, secret_forms
 from rostersync_core.testing.contract_fetch import FetchedRoster, fetch_roster
 from rostersync_core.testing.contract_hooks import check_hook_signatures
 from rostersync_core.testing.contract_problems import format_problems
@@ -58,7 +58,8 @@ def shown(exc: BaseException, secrets: set[str]) -> str:
     if cause is not None:
         text += f" (raised from {type(cause).__name__}: {cause})"
     for secret in secrets:
-        text = text.replace(secret, "<secret>")
+        for form in secret_forms(secret):
+            text = text.replace(form, "<secret>")
     return text
 
 

@@ -17,7 +17,7 @@ from rostersync_core.errors import AuthenticationError, RostersyncError
 from rostersync_core.model import RecordKind
 from rostersync_core.testing import contract_compare as compare
 from rostersync_core.testing import contract_records as records
-from rostersync_core.testing.contract_cassettes import scan_for_secrets
+from rostersync_core.testing.contract_cassettes import scan_for_secrets, shows_secret
 from rostersync_core.testing.contract_fetch import FetchedRoster, fetch_roster
 from rostersync_core.testing.contract_fixtures import (
     ContractFixtures,
@@ -123,7 +123,7 @@ class ConnectorContractSuite(ContractFixtures):
                 attempt(lambda: fetch_roster(
                     contract_connector, session, contract_target.sis_school_id, limit=1
                 ))
-        leaked = sorted(s for s in contract_secrets if s in caplog.text)
+        leaked = sorted(s for s in contract_secrets if shows_secret(caplog.text, s))
         problems = [
             Problem(
                 "secret-in-log",

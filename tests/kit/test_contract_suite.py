@@ -156,3 +156,15 @@ def test_expected_counts_keyed_by_a_wrong_name_are_named_with_the_kinds() -> Non
     [problem] = check_counts(roster, {"students": 3})
     assert problem.where == "expected_counts['students']"
     assert "student, staff, family" in problem.fix
+
+
+def test_a_secret_url_encoded_into_an_error_is_found() -> None:
+    from urllib.parse import quote_plus
+
+    from rostersync_core.errors import SisUnavailableError
+    from rostersync_core.testing.contract_compare import find_secrets
+
+    secret = "s3cr+t/Key=="
+    error = SisUnavailableError(f"GET /schools?key={quote_plus(secret)} timed out")
+    [problem] = find_secrets(error, {secret}, {secret: "config['api_key']"})
+    assert problem.what.endswith("contains the value of config['api_key']")
