@@ -72,6 +72,20 @@ def build_config(
     return config
 
 
+def _with_secret_hint(
+    exc: ConfigError, connector: Connector, config: dict[str, Any]
+) -> ConfigError:
+    """A missing secret (no terminal to prompt at): say the ways to give it."""
+    field = exc.field
+    if field not in connector.info.secret_fields or config.get(field) not in (None, ""):
+        return exc
+    return ConfigError(
+        exc.message, field=field,
+        hint=f"set ${SECRET_ENV_PREFIX}{field.upper()}, run setup at a terminal to be "
+        "prompted (hidden), or put it in the --config file",
+    )
+
+
 @click.command("setup")
 @click.argument("school_id")
 @click.option("--connector", "connector_name", required=True, help="The SIS connector's name.")
@@ -101,8 +115,11 @@ def setup(
     with opened(app) as (store, ref):
         if create_name and ref.get_school(school_id) is None:
             ref.add_school(school_id, create_name, timezone)
-        result = setup_school(store, app.host, ref, school_id, connector_name, config,
-                              sis_school_id)
+        try:
+            result = setup_school(store, app.host, ref, school_id, connector_name, config,
+                                  sis_school_id)
+        except ConfigError as exc:
+            raise _with_secret_hint(exc, connector, config) from None
     if as_json:
         emit_json(result.describe())
         return

@@ -246,3 +246,14 @@ def test_suggestions_with_no_platform_value_that_fits_say_how_to_make_one(
     run("grades", "fetch", "north")
     out = run("grades", "suggest", "north").output
     assert "rostersync platform add-grade ID NAME" in " ".join(out.split())
+
+
+def test_a_missing_secret_without_a_terminal_says_how_to_give_it(
+    run: Any, seeded: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ROSTERSYNC_SECRET_CLIENT_SECRET", raising=False)
+    result = run("setup", "north", "--connector", "fakesis", "--set",
+                 "base_url=https://sis.example.org", "--set", "client_id=rostersync", ok=False)
+    assert result.exit_code != 0
+    assert "client_secret" in str(result.exception)
+    assert "$ROSTERSYNC_SECRET_CLIENT_SECRET" in str(result.exception)
