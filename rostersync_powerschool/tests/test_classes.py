@@ -186,8 +186,9 @@ def test_a_school_powerschool_does_not_have_is_an_unknown_school(
     from rostersync_core.testing.contract_fetch import fetch_roster
 
     session = connector.authenticate(ps.config())
-    with pytest.raises(UnknownSchoolError):
+    with pytest.raises(UnknownSchoolError) as caught:
         fetch_roster(connector, session, "4242")
+    assert "4242" in str(caught.value) and "setup" in caught.value.hint
 
 
 def test_a_lead_teacher_missing_from_the_staff_list_is_reported_not_enrolled(

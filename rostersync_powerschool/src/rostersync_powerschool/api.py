@@ -30,7 +30,13 @@ from rostersync_powerschool.shapes import (
     wrapped_count,
 )
 
-__all__ = ["COTEACHER_QUERY", "DEFAULT_PAGE_SIZE", "PowerSchoolApi", "token_auth"]
+__all__ = [
+    "COTEACHER_QUERY",
+    "DEFAULT_PAGE_SIZE",
+    "PowerSchoolApi",
+    "token_auth",
+    "unknown_school",
+]
 
 #: The PowerQuery that lists every teacher of every section (lead and co-teachers).
 COTEACHER_QUERY = "com.powerschool.core.users.coteacher_access_roles"
@@ -45,6 +51,14 @@ def _ignores_paging(path: str) -> InvalidSisDataError:
     return InvalidSisDataError(
         f"PowerSchool answered /{path} with the same page again: it ignores 'page'",
         hint="tell the district's PowerSchool administrator; paging cannot work",
+    )
+
+
+def unknown_school(school_id: str) -> UnknownSchoolError:
+    """The error for a school id PowerSchool does not know (404 on its paths)."""
+    return UnknownSchoolError(
+        f"PowerSchool has no school {school_id!r}",
+        hint="pick the school again with `rostersync setup`",
     )
 
 
@@ -189,7 +203,7 @@ class PowerSchoolApi:
         try:
             yield from self.list_records(path, plural, resource, resource=resource, params=params)
         except SisNotFoundError:
-            raise UnknownSchoolError(f"PowerSchool has no school {school_id!r}") from None
+            raise unknown_school(school_id) from None
 
     def powerquery(
         self, name: str, arguments: Mapping[str, Any] | None = None

@@ -16,7 +16,7 @@ from typing import Any
 
 import attrs
 
-from rostersync_core.errors import ConfigError, UnknownSchoolError
+from rostersync_core.errors import ConfigError
 from rostersync_core.fetch import FetchContext
 from rostersync_core.http import SisNotFoundError, segment
 from rostersync_core.model import (
@@ -32,7 +32,7 @@ from rostersync_core.model import (
     Subject,
 )
 from rostersync_powerschool import normalise as ps
-from rostersync_powerschool.api import COTEACHER_QUERY, PowerSchoolApi
+from rostersync_powerschool.api import COTEACHER_QUERY, PowerSchoolApi, unknown_school
 from rostersync_powerschool.shapes import as_mapping, int_or_none, text
 
 __all__ = ["SchoolFeed"]
@@ -88,7 +88,7 @@ class SchoolFeed:
         try:
             body = self.api.get_json(f"ws/v1/school/{segment(self.school_id)}")
         except SisNotFoundError:
-            raise UnknownSchoolError(f"PowerSchool has no school {self.school_id!r}") from None
+            raise unknown_school(self.school_id) from None
         school = as_mapping(as_mapping(body).get("school"))
         low, high = int_or_none(school.get("low_grade")), int_or_none(school.get("high_grade"))
         if low is None or high is None or low > high:
