@@ -36,6 +36,7 @@ from rostersync_core.sync import (
     run_sync,
 )
 from rostersync_core.sync.diff import ENTITY_KINDS
+from rostersync_core.sync.jobs import exclusions_to_json
 from rostersync_core.sync.review import NameIndex, change_to_json, counts_line, describe_change
 
 __all__ = ["COMMANDS", "open_state", "print_job"]
@@ -287,6 +288,9 @@ def show_cmd(
                 "job": _job_json(job),
                 "hold_reasons": list(request.hold_reasons),
                 "settings": request.settings.to_json(),
+                "grade_mappings": dict(request.grade_mappings),
+                "subject_mappings": dict(request.subject_mappings),
+                "exclusions": exclusions_to_json(request.exclusions),
                 "invalid": request.invalid,
                 "ambiguous": request.ambiguous,
                 "notes": list(request.notes),

@@ -31,6 +31,17 @@ def test_sync_list_and_show_print_the_request_as_json(
     assert students[0]["description"].startswith("new ")
 
 
+def test_sync_show_json_names_the_inputs_the_request_froze(
+    store_url: str, store: Any, platform: Any, host: Any, school: str
+) -> None:
+    store.add_exclusions(school, "sis", RecordKind.STUDENT, ["3000001"])
+    job = run_sync(store, host, platform, school)
+    store.remove_exclusions(school, "sis", RecordKind.STUDENT, ["3000001"])
+    shown = json.loads(invoke(store_url, "sync", "show", str(job.id), "--json").output)
+    assert shown["exclusions"]["sis"] == {"student": ["3000001"]}
+    assert shown["grade_mappings"] == dict(store.grade_mappings(school))
+
+
 def test_sync_show_prints_tables_per_kind(
     store_url: str, store: Any, platform: Any, host: Any, school: str
 ) -> None:
