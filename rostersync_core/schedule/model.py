@@ -73,6 +73,7 @@ class RunOutcome(enum.StrEnum):
     FAILED = "failed"  #: the sync failed (credentials, SIS down, unmapped values...)
     ALREADY_RUNNING = "already_running"  #: another sync of the school held its lock
     ERROR = "error"  #: an unexpected error in rostersync itself
+    INTERRUPTED = "interrupted"  #: its process stopped mid-run (killed, or Ctrl-C twice)
 
 
 @attrs.frozen

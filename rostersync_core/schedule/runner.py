@@ -34,7 +34,7 @@ from rostersync_core.store import StateStore
 if TYPE_CHECKING:
     from rostersync_core.sync.jobs import SyncJob
 
-__all__ = ["SCHEDULE_TRIGGER", "default_runner_name", "run_due_school"]
+__all__ = ["SCHEDULE_TRIGGER", "default_runner_name", "run_due_school", "runner_is_gone"]
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +52,22 @@ _OUTCOMES = {
 def default_runner_name() -> str:
     """``host:pid``: who ran a scheduled run, as logged."""
     return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def runner_is_gone(runner: str) -> bool:
+    """Whether the process named by a run's ``runner`` (``host:pid``, ``celery:host:pid``)
+    ran on this machine and has ended. Unknown hosts and formats: not gone."""
+    rest, _, pid_text = runner.rpartition(":")
+    host = rest.rpartition(":")[2]
+    if host != socket.gethostname() or not pid_text.isdigit() or int(pid_text) <= 0:
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 def _outcome_of(job: SyncJob) -> tuple[RunOutcome, str]:
@@ -142,6 +158,11 @@ def run_due_school(
     try:
         job = run_sync(store, host, platform, due.school_id, trigger=SCHEDULE_TRIGGER,
                        raise_errors=False)
+    except (KeyboardInterrupt, SystemExit):
+        finish_run(store, run_id, RunOutcome.INTERRUPTED,
+                   job_id=_job_made_since(store, due.school_id, before),
+                   message="stopped before it finished (interrupted)", now=now)
+        raise
     except SyncAlreadyRunningError as exc:
         outcome, job_id, message = RunOutcome.ALREADY_RUNNING, exc.job_id, str(exc)
         log.info("scheduled sync of %s skipped: %s", due.school_id, exc)

@@ -19,8 +19,8 @@ from rostersync_core.platform.protocol import Platform
 from rostersync_core.plugins import PluginHost
 from rostersync_core.schedule.clock import Clock, SystemClock
 from rostersync_core.schedule.model import ScheduledRun
-from rostersync_core.schedule.runner import default_runner_name, run_due_school
-from rostersync_core.schedule.schedules import claim_due_runs
+from rostersync_core.schedule.runner import default_runner_name, run_due_school, runner_is_gone
+from rostersync_core.schedule.schedules import claim_due_runs, recover_interrupted_runs
 from rostersync_core.store import StateStore
 from rostersync_core.store.schedule_tables import sync_schedules
 from rostersync_core.store.sql import as_utc
@@ -56,15 +56,24 @@ class EmbeddedScheduler:
         self.runner = runner or default_runner_name()
         self.on_run = on_run
         self.stopping = threading.Event()
+        self._recovered = False
 
     def stop(self) -> None:
         """Finish the sync in progress, then stop."""
         self.stopping.set()
 
     def run_due(self) -> list[ScheduledRun]:
-        """Run every school due now, claiming one at a time (a scheduler that dies loses at
-        most the run in progress); return what came of each run."""
+        """Run every school due now, claiming one at a time; return what came of each run.
+
+        The first call also recovers the runs a killed scheduler on this machine left
+        ``running``: they are logged ``interrupted`` and run again."""
         done: list[ScheduledRun] = []
+        if not self._recovered:  # once per scheduler: runs a killed predecessor left
+            again = recover_interrupted_runs(self.store, runner_is_gone, now=self.clock.now())
+            if again:
+                log.warning("the daily sync of %s was interrupted (its process stopped): "
+                            "it runs again", ", ".join(again))
+            self._recovered = True
         while not self.stopping.is_set():
             claimed = claim_due_runs(self.store, now=self.clock.now(), limit=1)
             if not claimed:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -30,6 +30,7 @@ __all__ = [
     "get_scheduled_run",
     "list_scheduled_runs",
     "list_schedules",
+    "recover_interrupted_runs",
     "request_retry",
     "start_run",
     "sync_admins",
@@ -245,7 +246,9 @@ def _retry_not_needed(
         return False
     slot = _latest_regular_run(at, timezone, due)
     c = scheduled_runs.c
-    waiting = (str(RunOutcome.RUNNING), str(RunOutcome.ALREADY_RUNNING))
+    waiting = (
+        str(RunOutcome.RUNNING), str(RunOutcome.ALREADY_RUNNING), str(RunOutcome.INTERRUPTED)
+    )
     with store.engine.connect() as conn:
         done = conn.execute(
             sa.select(c.id).where(
@@ -341,3 +344,34 @@ def list_scheduled_runs(
         query = query.where(c.school_id == school_id)
     with store.engine.connect() as conn:
         return [_run_from_row(row) for row in conn.execute(query)]
+
+
+def recover_interrupted_runs(
+    store: StateStore, is_gone: Callable[[str], bool], *, now: dt.datetime | None = None
+) -> list[str]:
+    """Runs still logged ``running`` whose process is gone (``is_gone(runner)``: a scheduler
+    killed mid-sync) are logged ``interrupted`` and their schools run again as soon as
+    possible (:func:`request_retry`; the dead process's lock is taken over). Returns the
+    school ids."""
+    stamp = _utc(now)
+    c = scheduled_runs.c
+    with store.engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(c.id, c.school_id, c.runner).where(c.outcome == str(RunOutcome.RUNNING))
+        ).all()
+    recovered: list[str] = []
+    for row in rows:
+        if not is_gone(row.runner):
+            continue
+        with store.engine.begin() as conn:
+            changed = conn.execute(
+                sa.update(scheduled_runs)
+                .where(c.id == row.id, c.outcome == str(RunOutcome.RUNNING))
+                .values(outcome=str(RunOutcome.INTERRUPTED), finished_at=stamp,
+                        message="the process running it stopped before it finished; "
+                        "it runs again")
+            ).rowcount
+        if changed == 1:
+            request_retry(store, row.school_id, stamp)
+            recovered.append(row.school_id)
+    return recovered

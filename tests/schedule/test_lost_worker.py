@@ -1,4 +1,4 @@
-"""A worker killed mid-sync does not lose the school's daily run.
+"""A worker (or an embedded scheduler) killed mid-sync does not lose the school's daily run.
 
 Celery delivers the task of a killed worker again at once, while the dead run's lock has
 not yet timed out: that delivery is refused ("already running"). The daily run is then
@@ -9,6 +9,10 @@ Runs on SQLite and PostgreSQL (claims and locks live in the database)."""
 from __future__ import annotations
 
 import datetime as dt
+import socket
+import subprocess
+import sys
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -24,6 +28,7 @@ from rostersync_core.schedule import (
     claim_due_runs,
     enable_schedule,
     get_schedule,
+    list_scheduled_runs,
     run_due_school,
 )
 from rostersync_core.schedule.schedules import finish_run, start_run
@@ -129,3 +134,51 @@ def test_a_run_refused_by_a_manual_sync_is_not_retried(
     assert "tried again" not in refused.message
     schedule = get_schedule(store, school)
     assert schedule is not None and schedule.next_run_at == DUE + dt.timedelta(days=1)
+
+
+def a_process_that_has_ended() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def test_a_run_left_by_a_scheduler_killed_mid_sync_runs_again_when_one_starts(
+    store: Any, host: Any, platform: Any, clock: FakeClock, school: str
+) -> None:
+    enable_schedule(store, school, at="06:00", timezone="UTC", now=clock.now())
+    clock.set(DUE)
+    [due] = claim_due_runs(store, now=clock.now())
+    dead_pid = a_process_that_has_ended()
+    left = start_run(store, due, runner=f"{socket.gethostname()}:{dead_pid}", now=clock.now())
+    with store.engine.begin() as conn:
+        crashed_job = insert_job(conn, school, "schedule")
+        conn.execute(school_locks.insert().values(
+            school_id=school, owner=uuid.uuid4().hex, purpose="sync", job_id=crashed_job,
+            hostname=socket.gethostname(), pid=dead_pid, acquired_at=dt.datetime.now(dt.UTC),
+            heartbeat_at=dt.datetime.now(dt.UTC)))
+    clock.advance(minutes=20)  # the scheduler is started again
+
+    runs = EmbeddedScheduler(store, host, platform, clock=clock, poll_seconds=3600).run(
+        until=DUE + dt.timedelta(hours=2))
+
+    assert [r.outcome for r in runs] == [RunOutcome.PENDING_REVIEW]
+    assert list_scheduled_runs(store, school)[-1].id == left
+    assert list_scheduled_runs(store, school)[-1].outcome is RunOutcome.INTERRUPTED
+    assert get_job(store, crashed_job).state is JobState.FAILED
+    schedule = get_schedule(store, school)
+    assert schedule is not None and schedule.next_run_at == DUE + dt.timedelta(days=1)
+
+
+def test_a_run_of_a_live_process_is_not_taken_for_an_interrupted_one(
+    store: Any, host: Any, platform: Any, clock: FakeClock, school: str
+) -> None:
+    enable_schedule(store, school, at="06:00", timezone="UTC", now=clock.now())
+    clock.set(DUE)
+    [due] = claim_due_runs(store, now=clock.now())
+    start_run(store, due, runner="other-machine:12345", now=clock.now())
+
+    runs = EmbeddedScheduler(store, host, platform, clock=clock, poll_seconds=3600).run(
+        until=DUE + dt.timedelta(hours=2))
+
+    assert runs == []
+    assert list_scheduled_runs(store, school)[0].outcome is RunOutcome.RUNNING
