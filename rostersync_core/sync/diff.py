@@ -45,7 +45,15 @@ from rostersync_core.sync.changes import (
 )
 from rostersync_core.sync.settings import MissingPolicy, SyncSettings
 
-__all__ = ["ENTITY_KINDS", "JOIN_KINDS", "DiffInputs", "SisFeed", "compute_changes"]
+__all__ = [
+    "ENTITY_KINDS",
+    "JOIN_KINDS",
+    "STAFF_KEY_SUFFIX",
+    "DiffInputs",
+    "SisFeed",
+    "compute_changes",
+    "feed_key",
+]
 
 #: Kinds that are records of their own, and kinds that join two of them.
 ENTITY_KINDS = (RecordKind.CLASS, RecordKind.STUDENT, RecordKind.STAFF, RecordKind.FAMILY)
@@ -54,10 +62,24 @@ JOIN_KINDS = (RecordKind.ENROLMENT, RecordKind.FAMILY_LINK)
 Entity = SchoolClass | Person
 Join = Enrolment | FamilyLink
 
+#: Ends the feed key of a staff member's enrolment: students and staff may share an SIS id
+#: (PowerSchool numbers each table on its own), and one class may list both.
+STAFF_KEY_SUFFIX = "|staff"
+
+
+def feed_key(rec: Join) -> str:
+    """The key of a join in :attr:`SisFeed.joins`: ``class|person`` (``|staff`` added
+    for any role but student), ``family|student``. Changes carry the plain SIS key."""
+    if type(rec) is Enrolment:
+        key = f"{rec.class_sis_id}|{rec.person_sis_id}"
+        return key if rec.role is EnrolmentRole.STUDENT else key + STAFF_KEY_SUFFIX
+    assert isinstance(rec, FamilyLink)
+    return f"{rec.family_sis_id}|{rec.student_sis_id}"
+
 
 @attrs.define
 class SisFeed:
-    """One run's SIS records, keyed by SIS key.
+    """One run's SIS records: entities keyed by SIS id, joins by :func:`feed_key`.
 
     ``entities`` are in platform space (grades and subjects mapped); ``joins`` still name
     their class and people by SIS id. ``delta_kinds`` were fetched as deltas, ``removed``
@@ -333,6 +355,8 @@ def _diff_joins(
     dangling = skipped_create = skipped_archived = 0
     seen: set[tuple[str, str]] = set()
     for key, rec in sis.items():
+        if key.endswith(STAFF_KEY_SUFFIX):
+            key = key[: -len(STAFF_KEY_SUFFIX)]
         lsis = getattr(rec, ref_left)
         rsis = getattr(rec, ref_right)
         person = _person_side(rec, right_kinds) if kind is RecordKind.ENROLMENT else right
@@ -404,7 +428,12 @@ def _diff_joins(
             key = f"{lsis_}|{rsis_}"
             follows = pair[0] in left.inactive or pair[1] in right.inactive
             if not follows:
-                if key in sis or key in invalid or getattr(record.values, "sis_id", "") in invalid:
+                if (
+                    key in sis
+                    or key + STAFF_KEY_SUFFIX in sis
+                    or key in invalid
+                    or getattr(record.values, "sis_id", "") in invalid
+                ):
                     continue
                 if delta and key not in removed:
                     cs.count(kind, "unchanged")

@@ -31,7 +31,7 @@ from rostersync_core.platform.protocol import PlatformRecord
 from rostersync_core.plugins import PluginHost
 from rostersync_core.store import StateStore
 from rostersync_core.sync.changes import KIND_LABELS, AmbiguousRecord
-from rostersync_core.sync.diff import ENTITY_KINDS, SisFeed
+from rostersync_core.sync.diff import ENTITY_KINDS, SisFeed, feed_key
 
 __all__ = ["FetchedFrom", "Silent", "SyncProgress", "check_mapped", "fetch_feed", "match_unlinked"]
 
@@ -132,9 +132,9 @@ def fetch_feed(
     family_links = feed.joins[RecordKind.FAMILY_LINK]
     for record in adjusted(connector.fetch_enrolments(session, context)):
         if type(record) is Enrolment:
-            enrolments[f"{record.class_sis_id}|{record.person_sis_id}"] = record
+            enrolments[feed_key(record)] = record
         elif type(record) is FamilyLink:
-            family_links[f"{record.family_sis_id}|{record.student_sis_id}"] = record
+            family_links[feed_key(record)] = record
     check_mapped(school_id, sorted(missing_grades), sorted(missing_subjects))
     feed.invalid = list(context.invalid)
     feed.delta_kinds = set(context.delta_kinds)

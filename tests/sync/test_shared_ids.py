@@ -9,8 +9,8 @@ from typing import Any
 import attrs
 
 from rostersync_core.districts import District
-from rostersync_core.model import EnrolmentRole, RecordKind
-from rostersync_core.sync import iter_changes, run_sync, set_settings
+from rostersync_core.model import Enrolment, EnrolmentRole, RecordKind
+from rostersync_core.sync import approve_job, iter_changes, run_sync, set_settings
 from tests.sync.helpers import roster_of
 
 
@@ -68,3 +68,23 @@ def test_a_teacher_not_created_is_never_replaced_by_the_student_with_the_same_id
     set_settings(store, school, {"create": "false"}, kind="staff")
     job = run_sync(store, host, platform, school)
     assert teacher_enrolments(store, job.id, shared) == []
+
+
+def test_a_student_and_a_teacher_sharing_an_id_in_one_class_are_both_enrolled(
+    store: Any, platform: Any, host: Any, connector: Any, school: str, district: Any
+) -> None:
+    changed, shared = student_with_a_teachers_id(district)
+    roster = roster_of(changed)
+    taught = next(e.class_sis_id for e in roster.enrolments if e.person_sis_id == shared)
+    roster.enrolments.append(Enrolment(taught, shared, EnrolmentRole.STUDENT, sis_id="x-1"))
+    connector.district = changed
+    job = run_sync(store, host, platform, school)
+    roles = sorted(
+        str(c.after.role)
+        for c in iter_changes(store, job.id, kind=RecordKind.ENROLMENT)
+        if c.sis_id == f"{taught}|{shared}"
+    )
+    assert roles == ["student", "teacher"]
+    approve_job(store, host, platform, job.id, actor="admin")
+    again = run_sync(store, host, platform, school)
+    assert again.change_count == 0
