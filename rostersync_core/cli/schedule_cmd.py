@@ -180,6 +180,7 @@ def scheduler_run_cmd(app: AppContext, poll: float, once: bool) -> None:
     platform: every installed plugin and the reference platform, or the factories named by
     $ROSTERSYNC_HOST_FACTORY and $ROSTERSYNC_PLATFORM_FACTORY.
     """
+    smtp_settings_from_env()  # a malformed SMTP URL stops here, not in a log at 6 a.m.
     with _store(app) as store:
         host = load_host()
         ensure_email_notifier(host, store)

@@ -95,6 +95,21 @@ def test_scheduler_run_once_runs_what_is_due(db: str, worker_host: None) -> None
     assert [(r["outcome"], r["job_id"]) for r in runs] == [("pending_review", 1)]
 
 
+def test_scheduler_run_refuses_a_malformed_smtp_url_before_running_anything(
+    db: str, worker_host: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with StateStore.open(db) as store:
+        enable_schedule(store, "maple", at="00:00", timezone="UTC",
+                        now=dt.datetime.now(dt.UTC) - dt.timedelta(days=2))
+    monkeypatch.setenv("ROSTERSYNC_SMTP_URL", "mail.school.example:587")
+
+    result = invoke(db, "scheduler", "run", "--once")
+
+    assert isinstance(result.exception, ConfigError)
+    assert "smtp://" in str(result.exception)
+    assert json.loads(invoke(db, "schedule", "runs", "maple", "--json").output) == []
+
+
 def test_scheduler_run_stops_cleanly_on_ctrl_c(db: str, worker_host: None) -> None:
     with StateStore.open(db) as store:
         enable_schedule(store, "maple", at="00:00", timezone="UTC",
