@@ -138,3 +138,12 @@ def test_a_count_of_zero_is_checked_against_the_first_page(
     ps.inject(Fault(status=200, body={"resource": {"count": 0}}, path=STUDENTS + "/count$"))
     assert sorted(_students(fetch(ps))) == sorted(
         p.sis_id for p in district.school("100").students())
+
+
+def test_a_server_capping_pages_loses_no_section_enrolment_either(
+    ps: FakePowerSchool, fetch: Callable[..., FetchedRoster], district_fingerprints
+) -> None:
+    # Section enrolments are read without a count: the cap learnt from the counted lists
+    # tells a capped full page from the last one.
+    ps.page_cap = 2  # the metadata says 7; sections hold 3 students
+    assert fetch(ps).fingerprints() == district_fingerprints

@@ -97,6 +97,10 @@ class PowerSchoolApi:
             user_agent="rostersync-powerschool",
         )
         self.metadata: Mapping[str, Any] = {}
+        #: The real page size of a server that caps pages below its metadata, learnt from
+        #: a counted list (None until seen): it tells a capped full page from the last one
+        #: in lists read without a count.
+        self.page_cap: int | None = None
 
     def __repr__(self) -> str:
         return f"PowerSchoolApi({self.settings.base_url!r})"
@@ -153,7 +157,8 @@ class PowerSchoolApi:
         connection's limits. Reading stops at the count or at the first empty page,
         whichever comes first. Without a count (or with ``use_count=False``, for lists that
         rarely pass one page, like a section's enrolments, or a count of 0, which page 1
-        must confirm), pages are read one by one until an empty or short one.
+        must confirm), pages are read one by one until an empty or short one (short of the
+        server's real page size when a counted list showed it caps pages).
         """
         size = self.page_size(resource)
         total = self.count(path) if use_count else None
@@ -172,13 +177,15 @@ class PowerSchoolApi:
             records, number = first, 1
             while True:
                 yield from records
-                if not records or len(records) < size:
+                if not records or len(records) < self._full_page(size):
                     return
                 number += 1
                 previous, records = records, page(number)
                 if records == previous:
                     raise _ignores_paging(path)
         effective = len(first)
+        if 0 < effective < size and total > effective:
+            self.page_cap = min(self.page_cap or effective, effective)
         take = first[:total]
         yield from take
         seen = len(take)
@@ -194,6 +201,10 @@ class PowerSchoolApi:
             yield from take
             if seen >= total:
                 return
+
+    def _full_page(self, size: int) -> int:
+        """How many records a full page holds when ``size`` were asked for."""
+        return min(size, self.page_cap) if self.page_cap else size
 
     def school_records(
         self, school_id: str, resource: str, plural: str, *, params: Mapping[str, str] | None = None
@@ -225,7 +236,7 @@ class PowerSchoolApi:
                 raise _ignores_paging(path)
             for record in records:
                 yield as_mapping(record.get("tables"))
-            if len(records) < size:
+            if len(records) < self._full_page(size):
                 return
             number += 1
             previous = records
