@@ -98,7 +98,7 @@ def run_sync(
     lock.acquire(on_claim=claim)
     try:
         assert lock.job_id is not None
-        _close_crashed(store, host, lock.taken_over)
+        _close_crashed(store, host, school_id, lock.job_id)
         job = get_job(store, lock.job_id)
         announce(store, host, job, previous=None)
         try:
@@ -158,21 +158,24 @@ def run_sync(
         lock.release()
 
 
-def _close_crashed(store: StateStore, host: PluginHost, job_id: int | None) -> None:
-    """A run whose lock was taken over crashed: its job, if still running, failed."""
-    if job_id is None:
-        return
-    with contextlib.suppress(RostersyncError):
-        change_state(
-            store,
-            host,
-            get_job(store, job_id),
-            JobState.FAILED,
-            allowed={JobState.RUNNING},
-            actor="rostersync",
-            reason="the run stopped without finishing (its process ended)",
-            error_kind="internal",
-        )
+def _close_crashed(store: StateStore, host: PluginHost, school_id: str, current: int) -> None:
+    """This run holds the school's lock, so any other job of the school still ``running``
+    belongs to a run that crashed (its lock taken over by this run, or earlier by an apply
+    or a revert): it failed."""
+    for job in list_jobs(store, school_id, states={JobState.RUNNING}, limit=None):
+        if job.id == current:
+            continue
+        with contextlib.suppress(RostersyncError):
+            change_state(
+                store,
+                host,
+                job,
+                JobState.FAILED,
+                allowed={JobState.RUNNING},
+                actor="rostersync",
+                reason="the run stopped without finishing (its process ended)",
+                error_kind="internal",
+            )
 
 
 def _refuse_unfinished_apply(store: StateStore, school_id: str) -> None:

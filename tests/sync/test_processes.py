@@ -187,3 +187,18 @@ def test_a_running_syncs_heartbeat_keeps_its_lock_past_the_timeout(store: Any, s
             pass
         else:
             raise AssertionError("a lock kept alive by its heartbeat was taken over")
+
+
+def test_a_crashed_runs_job_is_marked_failed_even_if_an_apply_took_its_lock_first(
+    store: Any, platform: Any, host: Any, school: str
+) -> None:
+    from rostersync_core.sync import approve_job
+    from rostersync_core.sync.transitions import insert_job
+
+    pending = run_sync(store, host, platform, school)
+    with store.engine.begin() as conn:
+        crashed = insert_job(conn, school, "manual")
+    _plant_lock(store, school, hostname="elsewhere", pid=1, age_s=3600, job_id=crashed)
+    approve_job(store, host, platform, pending.id, actor="admin")  # takes the lock over
+    run_sync(store, host, platform, school)
+    assert get_job(store, crashed).state is JobState.FAILED
