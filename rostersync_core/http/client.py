@@ -73,8 +73,15 @@ def _host_of(url: str) -> str:
 
 
 def segment(value: str) -> str:
-    """``value`` escaped as one URL path segment (SIS ids may hold ``/``, ``#``, spaces)."""
-    return quote(value, safe="")
+    """``value`` escaped as one URL path segment (SIS ids may hold ``/``, ``#``, spaces).
+
+    ``.`` and ``..`` are escaped too: left as they are, URL resolution would remove them
+    (``schools/../classes`` is ``classes``, the whole district).
+    """
+    escaped = quote(value, safe="")
+    if escaped in (".", ".."):
+        return escaped.replace(".", "%2E")
+    return escaped
 
 
 @attrs.frozen

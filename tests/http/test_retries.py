@@ -14,6 +14,7 @@ from rostersync_core.http import (
     SisNotFoundError,
     SisRequestRejectedError,
     parse_retry_after,
+    segment,
 )
 from rostersync_core.testing.fake_sis import Fault
 
@@ -148,3 +149,11 @@ def test_retry_after_is_read_as_seconds(value: str | None, expected: float | Non
 
 def test_retry_after_as_a_date_in_the_past_means_now() -> None:
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
+
+
+@pytest.mark.parametrize("sis_id", ["..", ".", "a/b #1", "5678_T5678-0005"])
+def test_an_id_reaches_the_sis_as_one_path_segment(sis: PupilsSis, sis_id: str) -> None:
+    client = SisClient(sis.url, retry=RetryPolicy.never())
+    with pytest.raises(SisNotFoundError):  # no such pupil; the request still went there
+        client.get(f"pupils/{segment(sis_id)}")
+    assert sis.requests[-1].path == f"/pupils/{sis_id}"
