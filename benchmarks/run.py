@@ -3,6 +3,7 @@
 ::
 
     .venv/bin/python -m benchmarks.run                 # everything (tens of minutes)
+    .venv/bin/python benchmarks/run.py --quick         # the same, as a script
     .venv/bin/python -m benchmarks.run --quick         # small sizes, a minute or two
     .venv/bin/python -m benchmarks.run --students 20000 --only pipeline
     .venv/bin/python -m benchmarks.run --add pipeline/100000 /tmp/p.json   # merge, run nothing
@@ -22,6 +23,9 @@ import sys
 import tempfile
 from pathlib import Path
 from typing import Any
+
+if __package__ in (None, ""):  # run as a script: python benchmarks/run.py
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.common import ROOT, git_commit, load_average, machine
 
