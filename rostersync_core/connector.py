@@ -66,7 +66,14 @@ class Connector:
 
     def _stream(self, hook: str, **kwargs: Any) -> Iterator[Any]:
         """Iterate a fetch hook's result, wrapping a plugin's own failures as above."""
-        iterator = iter(self._call(hook, **kwargs) or ())
+        result = self._call(hook, **kwargs)
+        if result is None:
+            # Read as "no records", a forgotten ``return`` would look like an empty SIS
+            # and archive everyone: refuse it.
+            raise InvalidSisDataError(
+                f"connector {self.name!r} returned nothing from {hook} (a missing return?)"
+            )
+        iterator = iter(result)
         while True:
             try:
                 item = next(iterator)

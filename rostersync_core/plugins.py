@@ -10,6 +10,8 @@ a wrong signature, is recorded in :attr:`PluginHost.failures` and skipped.
 
 from __future__ import annotations
 
+import difflib
+import inspect
 import logging
 import os
 from collections.abc import Iterable, Iterator, Mapping
@@ -146,8 +148,10 @@ class PluginHost:
             raise _Refused(f"a plugin named {name!r} is already registered")
         try:
             deprecations = register_noting_deprecations(self.pm, plugin, name)
-        except pluggy.PluginValidationError as exc:
-            raise _Refused(f"has a hook with a wrong signature: {exc}") from None
+        except pluggy.PluginValidationError:
+            raise _Refused(
+                "has a hook with a wrong signature: " + _signature_advice(plugin)
+            ) from None
         except ValueError as exc:
             raise _Refused(str(exc)) from None
         hooks: list[str] = []
@@ -284,6 +288,33 @@ class PluginHost:
             "failures": [attrs.asdict(f) for f in self.failures],
             "deprecations": {name: list(msgs) for name, msgs in sorted(self.deprecations.items())},
         }
+
+
+def _signature_advice(plugin: object) -> str:
+    """Which hook implementations take arguments their hook does not offer, and what the
+    hook's arguments are (pluggy's own message names an internal plugin id)."""
+    problems: list[str] = []
+    for attr in dir(plugin):
+        spec = getattr(hookspecs, attr, None)
+        function = getattr(plugin, attr, None)
+        if not attr.startswith("rostersync_") or spec is None or not callable(function):
+            continue
+        offered = list(inspect.signature(spec).parameters)
+        try:
+            params = inspect.signature(function).parameters.values()
+        except (TypeError, ValueError):
+            continue
+        taken = [p.name for p in params if p.default is inspect.Parameter.empty
+                 and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        for arg in taken:
+            if arg not in offered:
+                close = difflib.get_close_matches(arg, offered, n=1)
+                guess = f" (did you mean {close[0]!r}?)" if close else ""
+                problems.append(
+                    f"{attr}({', '.join(taken)}) takes {arg!r}, which is not an argument of "
+                    f"this hook{guess}; its arguments are ({', '.join(offered)})"
+                )
+    return "; ".join(problems) or "see docs/hooks.md"
 
 
 class PluginRefusedError(PluginError):

@@ -129,3 +129,26 @@ def test_an_unhashable_plugin_is_refused_with_advice() -> None:
     host = PluginHost(load_entry_points=False)
     with pytest.raises(PluginRefusedError, match="not hashable"):
         host.register_connector(Unhashable.__new__(Unhashable))
+
+
+def test_a_misspelt_argument_is_explained_with_the_hooks_real_arguments() -> None:
+    host = PluginHost(load_entry_points=False)
+    with pytest.raises(PluginRefusedError) as err:
+        host.register_connector(_MisspeltArgument())
+    assert "did you mean 'session'?" in str(err.value)
+    assert "its arguments are (session, context)" in str(err.value)
+    assert "connector-" not in str(err.value)  # no internal registration id
+
+
+def test_a_fetch_hook_that_returns_nothing_is_an_error_not_an_empty_sis() -> None:
+    class Forgetful(_Minimal):
+        @hookimpl
+        def rostersync_fetch_people(self, session: object, context: FetchContext) -> Any:
+            list(super().rostersync_fetch_people(session, context))  # forgot to return it
+
+    host = PluginHost(load_entry_points=False)
+    forgetful = host.register_connector(Forgetful("forgetful"))
+    from rostersync_core import InvalidSisDataError
+
+    with pytest.raises(InvalidSisDataError, match="returned nothing from rostersync_fetch_people"):
+        list(forgetful.fetch_people(object(), FetchContext("100")))
