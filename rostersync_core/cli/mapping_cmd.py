@@ -14,6 +14,7 @@ from rostersync_core.errors import ConfigError
 from rostersync_core.mapping import (
     accept_suggestions,
     fetch_values,
+    fetched_ids,
     list_values,
     map_values,
     suggest_values,
@@ -127,12 +128,19 @@ def mapping_group(kind: RecordKind) -> click.Group:
                 saved.update(accept_suggestions(store, ref, school_id, kind))
             if pairs:
                 saved.update(map_values(store, ref, school_id, kind, _pairs(pairs)))
+            listed = fetched_ids(store, school_id, kind)
         if as_json:
             emit_json(saved)
             return
         for sis_id, platform_id in saved.items():
             console.print(f"{sis_id} -> {platform_id}", highlight=False)
         console.print(f"{len(saved)} {noun} mapping(s) saved")
+        unlisted = [s for s in saved if s not in listed]
+        if unlisted:
+            console.print(
+                f"[yellow]note:[/] the SIS has not listed {', '.join(map(repr, unlisted))} "
+                f"(yet): check the spelling against `rostersync {plural} show {school_id}` "
+                f"(after `{plural} fetch`)", highlight=False)
 
     @group.command("unmap")
     @click.argument("school_id")

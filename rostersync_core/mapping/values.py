@@ -28,6 +28,7 @@ __all__ = [
     "SisValue",
     "accept_suggestions",
     "fetch_values",
+    "fetched_ids",
     "list_values",
     "map_values",
     "platform_targets",
@@ -150,6 +151,16 @@ def list_values(
         if sid not in known
     ]
     return values
+
+
+def fetched_ids(store: StateStore, school_id: str, kind: RecordKind) -> set[str]:
+    """The SIS ids of the values a fetch ever stored (present or vanished)."""
+    _check_kind(kind)
+    c = t.sis_values.c
+    with store.engine.connect() as conn:
+        return set(conn.execute(
+            sa.select(c.sis_id).where(c.school_id == school_id, c.kind == str(kind))
+        ).scalars())
 
 
 def suggest_values(

@@ -257,3 +257,13 @@ def test_a_missing_secret_without_a_terminal_says_how_to_give_it(
     assert result.exit_code != 0
     assert "client_secret" in str(result.exception)
     assert "$ROSTERSYNC_SECRET_CLIENT_SECRET" in str(result.exception)
+
+
+def test_mapping_a_value_the_sis_never_listed_is_saved_with_a_note(run: Any, seeded: str) -> None:
+    _set_up(run)
+    run("grades", "fetch", "north")
+    out = " ".join(run("grades", "map", "north", "1=g-1").output.split())
+    assert "1 grade mapping(s) saved" in out
+    assert "the SIS has not listed '1'" in out
+    listed = " ".join(run("grades", "map", "north", "01=g-1").output.split())
+    assert "not listed" not in listed
