@@ -20,6 +20,7 @@ from rostersync_core.exclusions import (
     remove_exclusions,
     search_sis,
 )
+from rostersync_core.store.sis_records import sis_labels
 
 __all__ = ["COMMANDS"]
 
@@ -67,9 +68,13 @@ def add(app: AppContext, school_id: str, record_ids: tuple[str, ...], side: str,
         if side == "platform":
             known = {r.platform_id for r in ref.list_records(school_id, kind)}
             unknown = [i for i in ids if i not in known]
+        elif search_sis(store, school_id, "", kind, limit=1):  # SIS records were fetched
+            labels = sis_labels(store.engine, school_id, kind, ids)
+            unknown = [i for i in ids if i not in labels]
     console.print(f"{added} {kind_name} record(s) excluded on the {side} side", highlight=False)
     if unknown:
-        console.print(f"[yellow]note:[/] the platform has no {kind_name} record "
+        where = "the platform has" if side == "platform" else "the last `match fetch` found"
+        console.print(f"[yellow]note:[/] {where} no {kind_name} record "
                       + ", ".join(unknown) + " (yet): excluded anyway", highlight=False)
 
 

@@ -267,3 +267,14 @@ def test_mapping_a_value_the_sis_never_listed_is_saved_with_a_note(run: Any, see
     assert "the SIS has not listed '1'" in out
     listed = " ".join(run("grades", "map", "north", "01=g-1").output.split())
     assert "not listed" not in listed
+
+
+def test_an_sis_exclusion_of_an_id_the_fetch_did_not_find_is_kept_with_a_note(
+    run: Any, seeded: str
+) -> None:
+    _set_up(run)
+    run("match", "fetch", "north")
+    out = " ".join(run("exclude", "add", "north", "--side", "sis", "--kind", "students",
+                       "S-1", "S-99").output.split())
+    assert "2 students record(s) excluded on the sis side" in out
+    assert "the last `match fetch` found no students record S-99" in out
