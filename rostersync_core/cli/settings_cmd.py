@@ -10,6 +10,7 @@ from rostersync_core.cli.sync_cmd import open_state
 from rostersync_core.errors import ConfigError
 from rostersync_core.platform.protocol import SYNCED_KINDS
 from rostersync_core.sync import KIND_LABELS, SyncSettings, load_settings, set_settings
+from rostersync_core.sync.settings import require_school
 
 __all__ = ["COMMANDS"]
 
@@ -49,6 +50,7 @@ def settings_group() -> None:
 def show_cmd(app: AppContext, school: str, as_json: bool) -> None:
     """Show SCHOOL's sync settings."""
     with open_state(app) as (store, _):
+        require_school(store, school)
         settings = load_settings(store, school)
     if as_json:
         emit_json(settings.to_json())

@@ -31,6 +31,7 @@ __all__ = [
     "SyncSettings",
     "load_settings",
     "parse_setting",
+    "require_school",
     "save_settings",
     "set_settings",
 ]
@@ -195,6 +196,13 @@ def _fields(kind: RecordKind, raw: str) -> tuple[str, ...] | None:
     return names
 
 
+def require_school(store: StateStore, school_id: str) -> None:
+    """Raise :class:`~rostersync_core.errors.UnknownSchoolError` (naming what to do) when
+    ``school_id`` is not set up: settings of a mistyped school would be saved unnoticed."""
+    if not store.has_connection(school_id):
+        store.get_connection(school_id)  # raises UnknownSchoolError
+
+
 def load_settings(store: StateStore, school_id: str) -> SyncSettings:
     """The school's sync settings in force (defaults when none were saved)."""
     with store.engine.connect() as conn:
@@ -218,7 +226,11 @@ def save_settings(store: StateStore, school_id: str, settings: SyncSettings) -> 
 def set_settings(
     store: StateStore, school_id: str, values: Mapping[str, str], *, kind: str | None = None
 ) -> SyncSettings:
-    """Change settings from their text forms (see :func:`parse_setting`), save, return them."""
+    """Change settings from their text forms (see :func:`parse_setting`), save, return them.
+
+    Raises :class:`~rostersync_core.errors.UnknownSchoolError` for a school not set up.
+    """
+    require_school(store, school_id)
     settings = load_settings(store, school_id)
     for name, raw in values.items():
         settings = parse_setting(settings, name, raw, kind=kind)

@@ -146,3 +146,17 @@ def test_sync_run_reads_an_installed_connector_and_prints_json(
     data = json.loads(result.output)
     assert data["state"] == "pending_review"
     assert data["counts"]["students"]["create"] > 0
+
+
+def test_settings_of_a_school_not_set_up_are_refused_and_nothing_is_saved(
+    store_url: str, store: Any, school: str
+) -> None:
+    result = CliRunner().invoke(cli, ["--db", store_url, "settings", "set", "mapel", "create=no"])
+    assert result.exit_code != 0
+    assert "mapel" in str(result.exception) and "not set up" in str(result.exception)
+    shown = CliRunner().invoke(cli, ["--db", store_url, "settings", "show", "mapel"])
+    assert shown.exit_code != 0
+    from rostersync_core.store.sync_tables import sync_settings
+
+    with store.engine.connect() as conn:
+        assert conn.execute(sync_settings.select()).all() == []
