@@ -1,8 +1,10 @@
 """Open the state database by URL: SQLite (a file) or PostgreSQL, one code path.
 
-SQLite gets foreign keys, WAL journaling, a busy timeout and real transactions (an explicit
-``BEGIN``, so DDL and DML are all-or-nothing; ``BEGIN IMMEDIATE`` with the
-:data:`IMMEDIATE_OPTION` execution option); its parent directory is created.
+Statement parameters (student names, e-mails...) are never put in SQL error messages or
+logs (``hide_parameters``). SQLite gets foreign keys, WAL journaling, a busy timeout and
+real transactions (an explicit ``BEGIN``, so DDL and DML are all-or-nothing;
+``BEGIN IMMEDIATE`` with the :data:`IMMEDIATE_OPTION` execution option); its parent
+directory is created.
 """
 
 from __future__ import annotations
@@ -74,11 +76,11 @@ def create_state_engine(url: str) -> sa.Engine:
                     hint="point --db / ROSTERSYNC_DB at a writable place "
                     "(sqlite:///path/to/state.db)",
                 ) from None
-        engine = sa.create_engine(parsed)
+        engine = sa.create_engine(parsed, hide_parameters=True)
         _sqlite_events(engine)
         return engine
     if backend == "postgresql":
-        return sa.create_engine(parsed, pool_pre_ping=True)
+        return sa.create_engine(parsed, pool_pre_ping=True, hide_parameters=True)
     raise StateStoreError(
         f"unsupported state database {safe_url(parsed)!r}",
         hint="rostersync supports SQLite (sqlite:///path) and PostgreSQL (postgresql+psycopg://)",

@@ -120,3 +120,17 @@ def test_several_processes_opening_a_new_database_at_once_all_succeed(store_url:
     for thread in threads:
         thread.join()
     assert failures == []
+
+
+def test_a_database_error_never_quotes_the_values_it_was_given(store_url: str) -> None:
+    from rostersync_core.store import tables
+
+    row = {"school_id": "north", "kind": "student", "sis_id": "S-1",
+           "platform_id": "Ada Lovelace <ada@example.org>"}
+    with (
+        StateStore.open(store_url) as store,
+        pytest.raises(sa.exc.IntegrityError) as info,
+        store.engine.begin() as conn,
+    ):
+        conn.execute(tables.record_links.insert(), [row, row])
+    assert "ada@example.org" not in str(info.value)
