@@ -6,17 +6,22 @@ state store and the reference platform on it.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.table import Table
 
 from rostersync_core.cli.common import AppContext, console, emit_json, json_option, pass_app
-from rostersync_core.errors import UnknownSchoolError
+from rostersync_core.errors import ConfigError, UnknownSchoolError
 from rostersync_core.platform.protocol import SYNCED_KINDS
 from rostersync_core.platform.reference import ReferencePlatform
+from rostersync_core.platform.reference_rows import ReferencePlatformError
+from rostersync_core.platform.reference_seed import seed as seed_platform
+from rostersync_core.schedule.timing import parse_timezone
 from rostersync_core.store import StateStore
 
 __all__ = ["COMMANDS", "opened"]
@@ -50,6 +55,24 @@ def opened(
         store.close()
 
 
+_SEED_FORMAT = "the seed format is in docs/platform.md"
+
+
+def _seed_data(file: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"the seed file {file} is not valid JSON ({exc.msg}, line "
+                          f"{exc.lineno})", field="FILE") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"the seed file {file} is not UTF-8 text", field="FILE") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"the seed file {file} must hold a JSON object (schools, grades, "
+                          "subjects, classes, students, staff, family...)", field="FILE",
+                          hint=_SEED_FORMAT)
+    return data
+
+
 @click.group()
 def platform() -> None:
     """The reference platform: schools, grades, subjects and existing records."""
@@ -61,8 +84,17 @@ def platform() -> None:
 @pass_app
 def seed(app: AppContext, file: Path, as_json: bool) -> None:
     """Load schools, grades, subjects and existing records from a JSON FILE."""
+    data = _seed_data(file)
     with opened(app) as (_, ref):
-        counts = ref.seed_from_file(file)
+        try:
+            counts = seed_platform(ref, data)
+        except ReferencePlatformError as exc:
+            raise ConfigError(f"the seed file {file}: {exc}", field="FILE",
+                              hint=_SEED_FORMAT) from None
+        except (KeyError, TypeError, AttributeError) as exc:
+            missing = f"the field {exc} is missing" if isinstance(exc, KeyError) else str(exc)
+            raise ConfigError(f"the seed file {file} is not in the seed format: {missing}",
+                              field="FILE", hint=_SEED_FORMAT) from None
     if as_json:
         emit_json(counts)
         return
@@ -79,6 +111,7 @@ def create_school(app: AppContext, school_id: str, name: str, timezone: str) -> 
 
     Example: rostersync platform create-school maple "Maple School" --timezone America/Chicago
     """
+    timezone = parse_timezone(timezone).key
     with opened(app) as (_, ref):
         ref.add_school(school_id, name, timezone)
     console.print(f"school {school_id} ({name}, {timezone}) is ready")

@@ -19,6 +19,7 @@ from rostersync_core.cli.common import AppContext, console, emit_json, json_opti
 from rostersync_core.cli.platform_cmd import opened
 from rostersync_core.connector import Connector
 from rostersync_core.errors import ConfigError
+from rostersync_core.schedule.timing import parse_timezone
 from rostersync_core.setup import setup_school
 
 __all__ = ["COMMANDS", "SECRET_ENV_PREFIX", "build_config"]
@@ -112,6 +113,8 @@ def setup(
     """
     connector = app.host.connector(connector_name)
     config = build_config(connector, config_file, settings, interactive=sys.stdin.isatty())
+    if create_name:
+        timezone = parse_timezone(timezone).key
     with opened(app) as (store, ref):
         if create_name and ref.get_school(school_id) is None:
             ref.add_school(school_id, create_name, timezone)

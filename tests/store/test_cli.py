@@ -278,3 +278,27 @@ def test_an_sis_exclusion_of_an_id_the_fetch_did_not_find_is_kept_with_a_note(
                        "S-1", "S-99").output.split())
     assert "2 students record(s) excluded on the sis side" in out
     assert "the last `match fetch` found no students record S-99" in out
+
+
+@pytest.mark.parametrize(("content", "says"), [
+    ("{bad", "is not valid JSON"),
+    ("[1, 2]", "must hold a JSON object"),
+    ('{"schools": [{"id": "x"}]}', "the field 'name' is missing"),
+    ('{"students": [{"given_name": "A", "family_name": "B"}]}', "names no school"),
+])
+def test_a_malformed_seed_file_is_a_clear_error(
+    run: Any, tmp_path: Path, content: str, says: str
+) -> None:
+    path = tmp_path / "seed.json"
+    path.write_text(content)
+    result = run("platform", "seed", str(path), ok=False)
+    assert result.exit_code != 0
+    assert says in str(result.exception)
+    assert str(path) in str(result.exception)
+
+
+def test_a_school_with_an_unknown_time_zone_is_refused(run: Any) -> None:
+    result = run("platform", "create-school", "north", "North", "--timezone", "Mars/Base",
+                 ok=False)
+    assert "'Mars/Base' is not an IANA time zone" in str(result.exception)
+    assert json.loads(run("platform", "show", "--json").output)["schools"] == []
