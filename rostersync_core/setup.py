@@ -13,7 +13,7 @@ from typing import Any
 
 import attrs
 
-from rostersync_core.errors import ConfigError, StateStoreError, UnknownSchoolError
+from rostersync_core.errors import ConfigError, UnknownSchoolError
 from rostersync_core.model import School
 from rostersync_core.platform.protocol import Platform
 from rostersync_core.plugins import PluginHost
@@ -127,13 +127,10 @@ def setup_school(
     schools = connector.list_schools(session)
     previous: str | None = None
     replaced = store.has_connection(school_id)
-    if replaced:
-        try:
-            old = store.get_connection(school_id)
-        except StateStoreError:  # an old config this key cannot open is simply replaced
-            old = None
-        if old is not None and old.connector == connector_name:
-            previous = old.sis_school_id
+    if replaced:  # read without the key: a config this machine cannot open is replaced
+        [old] = store.describe_connections(school_id)
+        if old["connector"] == connector_name:
+            previous = old["sis_school_id"]
     chosen = _choose(schools, sis_school_id, previous)
     public = connector.redact(config)
     saved = store.save_connection(

@@ -18,7 +18,9 @@ from cryptography.fernet import Fernet, InvalidToken
 from rostersync_core.errors import StateStoreError
 from rostersync_core.paths import home
 
-__all__ = ["KEY_ENV", "KEY_FILE_NAME", "CredentialBox", "key_file", "load_key"]
+__all__ = [
+    "KEY_ENV", "KEY_FILE_NAME", "CredentialBox", "key_configured", "key_file", "load_key",
+]
 
 KEY_ENV = "ROSTERSYNC_SECRET_KEY"
 KEY_FILE_NAME = "secret.key"
@@ -27,6 +29,11 @@ KEY_FILE_NAME = "secret.key"
 def key_file() -> Path:
     """Where the key file lives: ``home()/secret.key``."""
     return home() / KEY_FILE_NAME
+
+
+def key_configured() -> bool:
+    """Whether a key exists: ``$ROSTERSYNC_SECRET_KEY`` set, or the key file present."""
+    return bool(os.environ.get(KEY_ENV, "").strip()) or key_file().exists()
 
 
 def _check(key: bytes, source: str) -> bytes:

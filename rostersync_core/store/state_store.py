@@ -16,7 +16,7 @@ from rostersync_core.errors import StateStoreError, UnknownSchoolError
 from rostersync_core.model import RecordKind
 from rostersync_core.state import EXCLUDABLE_KINDS, ExclusionSet, SchoolConnection
 from rostersync_core.store import tables as t
-from rostersync_core.store.credentials import CredentialBox
+from rostersync_core.store.credentials import KEY_ENV, CredentialBox, key_configured, key_file
 from rostersync_core.store.engine import create_state_engine, safe_url
 from rostersync_core.store.migrate import upgrade
 from rostersync_core.store.sql import as_utc, chunked, now, upsert
@@ -98,13 +98,25 @@ class StateStore:
             self._box = CredentialBox()
         return self._box
 
+    def _opening_box(self) -> CredentialBox:
+        """The box, to open stored credentials: never a key made up on the spot (a new key
+        cannot open what another sealed; making one would only hide the missing key)."""
+        if self._box is None and not key_configured():
+            raise StateStoreError(
+                "no credentials key was found, and this database holds credentials sealed "
+                "with one",
+                hint=f"set ${KEY_ENV} (or the key file {key_file()}) to the key used at "
+                "setup, or run setup again",
+            )
+        return self.credentials
+
     # -- connections -----------------------------------------------------------------------
 
     def _connection_from_row(self, row: sa.Row[Any]) -> SchoolConnection:
         return SchoolConnection(
             school_id=row.school_id,
             connector=row.connector,
-            config=self.credentials.open(row.config_sealed, school_id=row.school_id),
+            config=self._opening_box().open(row.config_sealed, school_id=row.school_id),
             sis_school_id=row.sis_school_id,
             sis_school_name=row.sis_school_name,
             created_at=as_utc(row.created_at),

@@ -116,25 +116,45 @@ def test_the_secret_is_never_in_the_database_file_logs_or_errors(
     assert SECRET not in shown
 
 
-def test_a_missing_key_is_named_with_the_key_file_it_looked_in(
-    store_url: str, secret_key: str, host: PluginHost, monkeypatch: pytest.MonkeyPatch,
-    tmp_path: Path,
-) -> None:
-    from rostersync_core.errors import StateStoreError
-
+def _set_up_then_lose_the_key(
+    store_url: str, host: PluginHost, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Path:
     with StateStore.open(store_url) as store:
         platform = ReferencePlatform(store.engine)
         platform.add_school("north", "North High")
         setup_school(store, host, platform, "north", "fakesis", CONFIG, "sis-north")
     monkeypatch.delenv("ROSTERSYNC_SECRET_KEY")
-    monkeypatch.setenv("ROSTERSYNC_HOME", str(tmp_path / "another-machine"))
-    (tmp_path / "another-machine").mkdir()
+    another = tmp_path / "another-machine"
+    another.mkdir()
+    monkeypatch.setenv("ROSTERSYNC_HOME", str(another))
+    return another / "secret.key"
+
+
+def test_a_missing_key_is_named_and_no_new_key_is_made_up_to_hide_it(
+    store_url: str, secret_key: str, host: PluginHost, monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    from rostersync_core.errors import StateStoreError
+
+    key_file = _set_up_then_lose_the_key(store_url, host, monkeypatch, tmp_path)
     with StateStore.open(store_url) as store, pytest.raises(StateStoreError) as info:
         store.get_connection("north")
     message = str(info.value)
-    assert "just created: no key was found" in message
-    assert str(tmp_path / "another-machine" / "secret.key") in message
+    assert "no credentials key was found" in message
+    assert str(key_file) in message
     assert SECRET not in message
+    assert not key_file.exists()
+
+
+def test_setup_again_on_a_machine_without_the_key_replaces_the_credentials(
+    store_url: str, secret_key: str, host: PluginHost, monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    key_file = _set_up_then_lose_the_key(store_url, host, monkeypatch, tmp_path)
+    with StateStore.open(store_url) as store:
+        setup_school(store, host, ReferencePlatform(store.engine), "north", "fakesis", CONFIG)
+        assert store.get_connection("north").config["client_secret"] == SECRET
+    assert key_file.exists()
 
 
 def test_a_wrong_key_cannot_read_the_credentials(
