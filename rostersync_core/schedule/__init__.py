@@ -6,7 +6,7 @@ import rostersync_core.store.schedule_tables  # noqa: F401  (tables join the met
 from rostersync_core.schedule.clock import Clock, FakeClock, SystemClock
 from rostersync_core.schedule.deployment import load_host, load_platform
 from rostersync_core.schedule.model import DueRun, RunOutcome, ScheduledRun, SyncSchedule
-from rostersync_core.schedule.runner import SCHEDULE_TRIGGER, run_due_school
+from rostersync_core.schedule.runner import SCHEDULE_TRIGGER, run_due_school, runner_is_gone
 from rostersync_core.schedule.scheduler import EmbeddedScheduler
 from rostersync_core.schedule.schedules import (
     claim_due_runs,
@@ -16,6 +16,8 @@ from rostersync_core.schedule.schedules import (
     get_scheduled_run,
     list_scheduled_runs,
     list_schedules,
+    recover_interrupted_runs,
+    request_retry,
     sync_admins,
 )
 from rostersync_core.schedule.timing import next_run_after, parse_time_of_day, parse_timezone
@@ -42,6 +44,9 @@ __all__ = [
     "next_run_after",
     "parse_time_of_day",
     "parse_timezone",
+    "recover_interrupted_runs",
+    "request_retry",
     "run_due_school",
+    "runner_is_gone",
     "sync_admins",
 ]
