@@ -346,8 +346,11 @@ def _diff_joins(
     for record in inputs.platform.get(kind, ()):
         values = record.values
         pair = (getattr(values, ref_left), getattr(values, ref_right))
+        if record.archived:
+            by_pair.setdefault(pair, record)  # an active record of the pair comes first
+            continue
         by_pair[pair] = record
-        if not record.archived and pair[0] in left.reverse and pair[1] in right.reverse:
+        if pair[0] in left.reverse and pair[1] in right.reverse:
             population += 1
     cs.population[label] = population
     cs.feed[label] = len(sis)

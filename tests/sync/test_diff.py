@@ -145,6 +145,25 @@ def test_an_enrolment_of_an_excluded_student_is_left_alone() -> None:
     assert compute_changes(DiffInputs(feed, platform, links, exclusions=excl)).changes == []
 
 
+def test_an_enrolment_the_platform_has_twice_keeps_the_active_one_and_restores_nothing() -> None:
+    klass = SchoolClass("c1", "Maths")
+    enrolment = Enrolment("c1", "1", EnrolmentRole.STUDENT)
+    feed = SisFeed(
+        entities={S: {"1": student("1")}, C: {"c1": klass}}, joins={E: {"c1|1": enrolment}}
+    )
+    on_platform_enrolment = Enrolment("pc1", "p1", EnrolmentRole.STUDENT)
+    platform = {
+        C: [PlatformRecord(C, "pc1", klass)],
+        S: [on_platform("p1", student("1"))],
+        E: [
+            PlatformRecord(E, "pe1", on_platform_enrolment),
+            PlatformRecord(E, "pe2", on_platform_enrolment, archived=True),
+        ],
+    }
+    links = {C: {"c1": "pc1"}, S: {"1": "p1"}}
+    assert compute_changes(DiffInputs(feed, platform, links)).changes == []
+
+
 def test_values_survive_the_compact_codec() -> None:
     import datetime as dt
 
