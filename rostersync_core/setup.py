@@ -118,8 +118,9 @@ def setup_school(
     if platform.get_school(school_id) is None:
         raise UnknownSchoolError(
             f"the platform has no school {school_id!r}",
-            hint=f"create it first (rostersync setup {school_id} --create-school NAME, or "
-            "rostersync platform seed FILE)",
+            hint=f"create it first: rostersync setup {school_id} --create-school NAME ..., "
+            f"rostersync platform create-school {school_id} NAME, or rostersync platform "
+            "seed FILE",
         )
     connector = host.connector(connector_name)
     connector.validate_config(config)

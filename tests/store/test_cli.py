@@ -86,6 +86,7 @@ def test_setup_of_a_missing_school_says_how_to_create_it(run: Any) -> None:
     result = run("setup", "north", "--connector", "fakesis", "--set", "base_url=https://x.org",
                  "--set", "client_id=a", env={"ROSTERSYNC_SECRET_CLIENT_SECRET": SECRET}, ok=False)
     assert "--create-school" in str(result.exception)
+    assert "rostersync platform create-school north NAME" in str(result.exception)
 
 
 def test_setup_can_create_the_platform_school(run: Any) -> None:
