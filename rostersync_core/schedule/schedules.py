@@ -350,14 +350,16 @@ def recover_interrupted_runs(
     store: StateStore, is_gone: Callable[[str], bool], *, now: dt.datetime | None = None
 ) -> list[str]:
     """Runs still logged ``running`` whose process is gone (``is_gone(runner)``: a scheduler
-    killed mid-sync) are logged ``interrupted`` and their schools run again as soon as
-    possible (:func:`request_retry`; the dead process's lock is taken over). Returns the
-    school ids."""
+    killed mid-sync) are logged ``interrupted``; the schools whose interrupted run was
+    their latest daily run run again as soon as possible (:func:`request_retry`; the dead
+    process's lock is taken over). An older one is only logged: a later daily run has
+    come since. Returns the school ids run again."""
     stamp = _utc(now)
     c = scheduled_runs.c
     with store.engine.connect() as conn:
         rows = conn.execute(
-            sa.select(c.id, c.school_id, c.runner).where(c.outcome == str(RunOutcome.RUNNING))
+            sa.select(c.id, c.school_id, c.runner, c.due_at)
+            .where(c.outcome == str(RunOutcome.RUNNING))
         ).all()
     recovered: list[str] = []
     for row in rows:
@@ -371,7 +373,11 @@ def recover_interrupted_runs(
                         message="the process running it stopped before it finished; "
                         "it runs again")
             ).rowcount
-        if changed == 1:
+        schedule = get_schedule(store, row.school_id)
+        due = as_utc(row.due_at)
+        if changed != 1 or schedule is None or not schedule.enabled or due is None:
+            continue
+        if due >= _latest_regular_run(schedule.at, schedule.timezone, stamp):
             request_retry(store, row.school_id, stamp)
             recovered.append(row.school_id)
     return recovered

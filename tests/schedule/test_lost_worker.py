@@ -182,3 +182,21 @@ def test_a_run_of_a_live_process_is_not_taken_for_an_interrupted_one(
 
     assert runs == []
     assert list_scheduled_runs(store, school)[0].outcome is RunOutcome.RUNNING
+
+
+def test_a_run_interrupted_days_ago_is_only_logged_not_run_again(
+    store: Any, host: Any, platform: Any, clock: FakeClock, school: str
+) -> None:
+    enable_schedule(store, school, at="06:00", timezone="UTC", now=clock.now())
+    clock.set(DUE)
+    [due] = claim_due_runs(store, now=clock.now())
+    start_run(store, due, runner=f"{socket.gethostname()}:{a_process_that_has_ended()}",
+              now=clock.now())
+    clock.set(DUE + dt.timedelta(days=3, hours=1))  # later daily runs have come since
+    assert len(claim_due_runs(store, now=clock.now())) == 1  # the missed run, run elsewhere
+
+    runs = EmbeddedScheduler(store, host, platform, clock=clock, poll_seconds=3600).run(
+        until=clock.now() + dt.timedelta(hours=2))
+
+    assert runs == []
+    assert list_scheduled_runs(store, school)[0].outcome is RunOutcome.INTERRUPTED
