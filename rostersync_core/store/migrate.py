@@ -13,7 +13,6 @@ from typing import Any
 import sqlalchemy as sa
 from alembic.config import Config
 from alembic.runtime.environment import EnvironmentContext
-from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from rostersync_core.errors import StateStoreError
@@ -28,6 +27,9 @@ __all__ = [
 ]
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+#: Alembic's version table (its default name).
+_VERSION_TABLE = "alembic_version"
 
 #: Key of the PostgreSQL advisory lock held while migrating (one migrator at a time).
 _PG_MIGRATION_LOCK = 0x7273_7379_6E63  # "rssync"
@@ -60,8 +62,15 @@ def _known_revisions() -> frozenset[str]:
 
 
 def current_revisions(connection: sa.Connection) -> frozenset[str]:
-    """The revisions the database is stamped with (empty for a new database)."""
-    return frozenset(MigrationContext.configure(connection).get_current_heads())
+    """The revisions the database is stamped with (empty for a new database).
+
+    Read from Alembic's version table directly: every command opens the store, and
+    Alembic's migration context logs its setup on each open (noise under ``--verbose``).
+    """
+    if not sa.inspect(connection).has_table(_VERSION_TABLE):
+        return frozenset()
+    version = sa.table(_VERSION_TABLE, sa.column("version_num"))
+    return frozenset(connection.execute(sa.select(version.c.version_num)).scalars())
 
 
 def upgrade(engine: sa.Engine, *, target: str = "head") -> None:

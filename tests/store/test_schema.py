@@ -134,3 +134,12 @@ def test_a_database_error_never_quotes_the_values_it_was_given(store_url: str) -
     ):
         conn.execute(tables.record_links.insert(), [row, row])
     assert "ada@example.org" not in str(info.value)
+
+
+def test_opening_a_database_at_head_logs_nothing(
+    store_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    StateStore.open(store_url).close()
+    with caplog.at_level("INFO"):
+        StateStore.open(store_url).close()
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("alembic")] == []
