@@ -79,7 +79,10 @@ def validate_config(config: Mapping[str, Any], schema: Mapping[str, Any]) -> Non
     secrets = secret_fields(schema)
     first = best_match(errors)
     field, message = _describe(first, secrets)
-    others = len(errors) - 1
-    if others:
-        message += f" (and {others} more problem{'s' if others > 1 else ''})"
+    rest = [_describe(e, secrets)[1] for e in errors if e is not first]
+    rest = [m for m in dict.fromkeys(rest) if m != message]
+    if rest:
+        shown = rest[:4]
+        more = len(rest) - len(shown)
+        message += "; also " + "; ".join(shown) + (f"; and {more} more" if more else "")
     raise ConfigError(message, field=field)

@@ -69,3 +69,15 @@ def main() -> None:
     except KeyboardInterrupt:
         err_console.print("interrupted")
         sys.exit(130)
+    except Exception as exc:
+        # A bug, not bad input. Its message may quote data (a value from the SIS), so it is
+        # shown only with -v, where the whole traceback goes to the log.
+        if logging.getLogger().isEnabledFor(logging.INFO):
+            logging.getLogger("rostersync").exception("internal error")
+        err_console.print(
+            f"[bold red]internal error:[/] {type(exc).__name__} "
+            "(a bug in rostersync or a plugin; run again with -v for the details, "
+            "and please report it)",
+            highlight=False,
+        )
+        sys.exit(2)

@@ -63,3 +63,12 @@ def test_redact_hides_secret_values_only() -> None:
     assert shown["client_secret"] == "********"
     assert shown["client_id"] == "abc"
     assert "hunter2" not in str(shown)
+
+
+def test_every_problem_is_named_not_only_the_first() -> None:
+    config = {k: v for k, v in GOOD.items() if k != "client_id"}
+    with pytest.raises(ConfigError) as err:
+        validate_config({**config, "clientsecret": "typo", "client_secret": "short"}, SCHEMA)
+    message = str(err.value)
+    assert "client_id" in message and "clientsecret" in message and "client_secret" in message
+    assert "short" not in message.replace("too short", "")
