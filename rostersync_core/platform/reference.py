@@ -288,11 +288,18 @@ def _columns_for(kind: RecordKind, fields: Sequence[str], key: str) -> list[str]
     return [mapping[f] for f in fields]
 
 
+# Reading every platform record back is the bulk of a no-change re-sync: a dict lookup is
+# ~15x cheaper than calling the enum class per row.
+_CLASS_TYPES = {t.value: t for t in ClassType}
+_PERSON_KIND_BY_VALUE = {k.value: k for k in PersonKind}
+_ROLES = {r.value: r for r in EnrolmentRole}
+
+
 def _class_from(row: sa.Row[Any]) -> SchoolClass:
     v = row_values(row)
     return SchoolClass(
         sis_id=v["sis_id"], title=v["title"], code=v["code"],
-        class_type=ClassType(v["class_type"]), course_sis_id=v["course_sis_id"],
+        class_type=_CLASS_TYPES[v["class_type"]], course_sis_id=v["course_sis_id"],
         term_sis_ids=tuple(json.loads(v["term_sis_ids"])),
         grade_ids=tuple(json.loads(v["grade_ids"])),
         subject_ids=tuple(json.loads(v["subject_ids"])), location=v["location"],
@@ -301,7 +308,7 @@ def _class_from(row: sa.Row[Any]) -> SchoolClass:
 
 def _person_from(row: sa.Row[Any]) -> Person:
     return Person(
-        sis_id=row.sis_id, kind=PersonKind(row.kind), given_name=row.given_name,
+        sis_id=row.sis_id, kind=_PERSON_KIND_BY_VALUE[row.kind], given_name=row.given_name,
         family_name=row.family_name, middle_name=row.middle_name,
         preferred_name=row.preferred_name, email=row.email, username=row.username,
         identifier=row.identifier, grade_id=row.grade_id, phone=row.phone,
@@ -312,7 +319,7 @@ def _person_from(row: sa.Row[Any]) -> Person:
 def _enrolment_from(row: sa.Row[Any]) -> Enrolment:
     return Enrolment(
         class_sis_id=row.class_id, person_sis_id=row.person_id,
-        role=EnrolmentRole(row.role), primary=bool(row.is_primary),
+        role=_ROLES[row.role], primary=bool(row.is_primary),
         begin_date=row.begin_date, end_date=row.end_date, sis_id=row.sis_id,
     )
 
