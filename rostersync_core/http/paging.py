@@ -8,18 +8,28 @@ below what was asked looks like a short first page: when the count header or a
 ``Link: rel="next"`` says more is coming, or (with neither) one probe at the next offset
 finds more, the cap is adopted as the page size. Header names are matched in any case;
 both headers may be absent.
+
+With ``concurrent=True``, once the first page gave a believable count, the remaining
+offsets up to it are fetched through :meth:`SisClient.imap` (the client's
+``max_concurrency`` in flight, its rate limit honoured, pages yielded in order and a few
+pages ahead at most). The same stop conditions apply to each page in order; when the last
+planned page is full and the newest count says more (rows added while paging), paging goes
+on one page at a time. Without a count, paging is sequential.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from collections.abc import Callable, Generator, Iterator, Sequence
+from functools import partial
+from typing import Any, cast
 
 from rostersync_core.errors import InvalidSisDataError
 from rostersync_core.http.client import Params, SisClient, SisResponse
 from rostersync_core.http.errors import where
 
 __all__ = ["items_under", "iter_offset_pages"]
+
+_Page = tuple[Sequence[Any], SisResponse]
 
 
 def items_under(key: str) -> Callable[[Any, SisResponse], Sequence[Any]]:
@@ -52,6 +62,69 @@ def _total(response: SisResponse, header: str) -> int | None:
         return None
 
 
+class _OffsetPaging:
+    """Where paging stands, and the stop conditions applied to each page in order."""
+
+    def __init__(
+        self, *, page_size: int, max_records: int | None, offset_param: str, total_header: str
+    ) -> None:
+        self.limit = page_size
+        self.max_records = max_records
+        self.offset_param = offset_param
+        self.total_header = total_header
+        self.offset = 0
+        self.total: int | None = None
+        self.first = True
+        self.previous: Sequence[Any] = ()
+
+    def take(self, page: Sequence[Any], response: SisResponse, at: int) -> Sequence[Any] | None:
+        """The part of ``page`` (read at offset ``at``) to yield; None: paging ends here."""
+        if not page:
+            return None
+        if page == self.previous:
+            # Without a count, a server that ignores the offset would be paged forever.
+            raise InvalidSisDataError(
+                f"the SIS answered {where(response.method, response.host, response.path)} "
+                f"at offset {at} with the same page again: it ignores '{self.offset_param}'",
+                hint="tell the SIS vendor; paging cannot work against this server",
+            )
+        self.previous = page
+        if self.max_records is not None and at + len(page) > self.max_records:
+            page = page[: max(0, self.max_records - at)]
+        return page
+
+    def more(self, page: Sequence[Any], response: SisResponse, at: int) -> bool:
+        """After ``page`` (read at ``at``) was yielded: advance; is there more to read?"""
+        self.offset = at + len(page)
+        total = _total(response, self.total_header)
+        if total is not None and self.offset > total:
+            total = None  # more records than the count says: the count is wrong, ignore it
+        self.total = total
+        if self.max_records is not None and self.offset >= self.max_records:
+            return False
+        if total is not None and self.offset >= total:
+            return False
+        if len(page) < self.limit:
+            if not self.first:
+                return False
+            # A short first page: the end, or a server cap on the page size.
+            links = response.links()
+            more_known = "next" in links or (total is not None and self.offset < total)
+            unknown = total is None and "next" not in links
+            if not (more_known or unknown):
+                return False
+            self.limit = len(page)  # adopt the cap (or probe once when nothing says)
+        self.first = False
+        return True
+
+    def planned(self, max_pages: int) -> range:
+        """The offsets left up to the count (and ``max_records``), one per page."""
+        assert self.total is not None
+        end = self.total if self.max_records is None else min(self.total, self.max_records)
+        offsets = range(self.offset, end, self.limit)
+        return offsets[:max_pages]
+
+
 def iter_offset_pages(
     client: SisClient,
     path: str,
@@ -64,50 +137,60 @@ def iter_offset_pages(
     limit_param: str = "limit",
     total_header: str = "X-Total-Count",
     max_pages: int = 1_000_000,
+    concurrent: bool = False,
 ) -> Iterator[Sequence[Any]]:
     """Yield each non-empty page's items of ``path``.
 
     ``items`` is the key holding the list (``"users"``) or a function
     ``(body, response) -> list``. ``params`` are sent with every page (for OneRoster:
-    ``sort=sourcedId``, ``orderBy=asc``, ``filter=...``).
+    ``sort=sourcedId``, ``orderBy=asc``, ``filter=...``). ``concurrent=True`` fetches the
+    pages after the first through :meth:`SisClient.imap` when the first page gave a count
+    (see the module docstring); pages are yielded in order either way.
     """
     extract = items_under(items) if isinstance(items, str) else items
     base = list(params.items()) if isinstance(params, dict) else list(params or ())
-    limit = page_size
-    offset = 0
-    first = True
-    previous: Sequence[Any] = ()
-    for _ in range(max_pages):
+    paging = _OffsetPaging(
+        page_size=page_size,
+        max_records=max_records,
+        offset_param=offset_param,
+        total_header=total_header,
+    )
+
+    def fetch(offset: int, limit: int) -> _Page:
         response = client.get(path, params=[*base, (limit_param, limit), (offset_param, offset)])
-        page = extract(response.json(), response)
-        if not page:
+        return extract(response.json(), response), response
+
+    at = 0
+    page, response = fetch(at, paging.limit)
+    pages_read = 1
+    while True:
+        kept = paging.take(page, response, at)
+        if kept is None:
             return
-        if page == previous:
-            # Without a count, a server that ignores the offset would be paged forever.
-            raise InvalidSisDataError(
-                f"the SIS answered {where(response.method, response.host, response.path)} "
-                f"at offset {offset} with the same page again: it ignores '{offset_param}'",
-                hint="tell the SIS vendor; paging cannot work against this server",
+        yield kept
+        if not paging.more(kept, response, at) or pages_read >= max_pages:
+            return
+        if concurrent and paging.total is not None and client.limits.max_concurrency > 1:
+            concurrent = False  # only after the first page; what follows it is sequential
+            offsets = paging.planned(max_pages - pages_read)
+            fetched = cast(
+                Generator[_Page, None, None],
+                client.imap(partial(fetch, limit=paging.limit), offsets),
             )
-        previous = page
-        if max_records is not None and offset + len(page) > max_records:
-            page = page[: max(0, max_records - offset)]
-        yield page
-        offset += len(page)
-        total = _total(response, total_header)
-        if total is not None and offset > total:
-            total = None  # more records than the count says: the count is wrong, ignore it
-        if max_records is not None and offset >= max_records:
-            return
-        if total is not None and offset >= total:
-            return
-        if len(page) < limit:
-            if not first:
+            try:
+                for at, (page, response) in zip(offsets, fetched, strict=True):
+                    pages_read += 1
+                    kept = paging.take(page, response, at)
+                    if kept is None:
+                        return
+                    yield kept
+                    if not paging.more(kept, response, at):
+                        return
+            finally:
+                fetched.close()
+            if pages_read >= max_pages:
                 return
-            # A short first page: the end, or a server cap on the page size.
-            more_known = "next" in response.links() or (total is not None and offset < total)
-            unknown = total is None and "next" not in response.links()
-            if not (more_known or unknown):
-                return
-            limit = len(page)  # adopt the cap (or probe once when nothing says)
-        first = False
+        concurrent = False
+        at = paging.offset
+        page, response = fetch(at, paging.limit)
+        pages_read += 1
