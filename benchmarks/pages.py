@@ -12,7 +12,7 @@ whose sessions use a :class:`ReplayClient`.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -21,7 +21,7 @@ from requests.structures import CaseInsensitiveDict
 from benchmarks.fake_server import BenchOneRosterServer
 from rostersync_core import hookimpl
 from rostersync_core.districts import District
-from rostersync_core.http import SisResponse
+from rostersync_core.http import RequestLimits, SisResponse
 from rostersync_core.testing.fake_sis import FakeRequest
 from rostersync_oneroster.connector import OneRosterConnector, OneRosterSession
 from rostersync_oneroster.rest import RestSource
@@ -91,6 +91,9 @@ class ReplayClient:
     host = "replay.invalid"
     base_url = "http://replay.invalid/"
 
+    #: One request at a time: the pages are in memory, concurrency would only add threads.
+    limits = RequestLimits(max_concurrency=1)
+
     def __init__(self, pages: dict[PageKey, Page]) -> None:
         self.pages = pages
         self.served: list[PageKey] = []
@@ -110,6 +113,13 @@ class ReplayClient:
 
     def get_json(self, path: str, *, params: Any = None) -> Any:
         return self.get(path, params=params).json()
+
+    def imap(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
+        """Like ``SisClient.imap`` with ``max_concurrency=1``: in order, one at a time."""
+        return (fn(item) for item in items)
+
+    def map(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> list[Any]:
+        return list(self.imap(fn, items))
 
     def close(self) -> None:
         pass
