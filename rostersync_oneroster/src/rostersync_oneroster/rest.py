@@ -37,7 +37,11 @@ def delta_filter(since: dt.datetime) -> str:
 
 class RestSource:
     """Reads a OneRoster REST service through a :class:`~rostersync_core.http.SisClient`
-    whose ``base_url`` is the service root (``.../ims/oneroster/rostering/v1p2``)."""
+    whose ``base_url`` is the service root (``.../ims/oneroster/rostering/v1p2``).
+
+    Collections are paged concurrently once the first page's ``X-Total-Count`` is known
+    (up to the client's ``max_concurrency`` in flight, its rate limit honoured, records
+    yielded in order, page by page); without a count, one page at a time."""
 
     def __init__(self, client: SisClient, *, version: str, page_size: int = 100) -> None:
         self.client = client
@@ -60,6 +64,7 @@ class RestSource:
             params=params,
             page_size=self.page_size,
             max_records=limit,
+            concurrent=True,
         ):
             for record in page:
                 if not isinstance(record, dict):
