@@ -136,7 +136,12 @@ def rate(count: float, seconds: float) -> float:
     return round(count / seconds, 1) if seconds > 0 else 0.0
 
 
+_STARTED: dict[str, Any] = {}
+
+
 def base_parser(description: str) -> argparse.ArgumentParser:
+    # the code a benchmark measures is the code loaded when it starts
+    _STARTED.update(commit=git_commit(), uncommitted_changes=dirty_files())
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--students", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=1)
@@ -149,8 +154,8 @@ def finish(result: dict[str, Any], out: Path | None) -> None:
     """Add the process's peak RSS and the load average, then write or print the result."""
     result["peak_rss_mb"] = peak_rss_mb()
     result["load_average_after"] = load_average()
-    result.setdefault("commit", git_commit())
-    result.setdefault("uncommitted_changes", dirty_files())
+    result.setdefault("commit", _STARTED.get("commit") or git_commit())
+    result.setdefault("uncommitted_changes", _STARTED.get("uncommitted_changes", dirty_files()))
     result.setdefault("measured_at", dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
     text = json.dumps(result, indent=2, sort_keys=True)
     if out is not None:
