@@ -1,9 +1,9 @@
 """The OneRoster fake server for benchmarks: the test kit's server, with its lists cached.
 
-:class:`~rostersync_oneroster.testing.FakeOneRosterServer` filters and sorts the whole
-collection on every page request: fine for tests, quadratic at 100k students (a real SIS
-serves pages from an index). This subclass keeps each view's filtered, sorted list until
-the dataset changes, and otherwise answers exactly as the kit's server does.
+:class:`~rostersync_oneroster.testing.FakeOneRosterServer` used to filter and sort the
+whole collection on every page request (quadratic at 100k students; the kit caches since
+48af46f). This subclass keeps each view's filtered, sorted list until the dataset changes
+and counts the records it serves; otherwise it answers exactly as the kit's server does.
 
 ``python -m benchmarks.fake_server --students N --seed S [--one-school] [--delay S]``
 serves a generated district on loopback in its own process (so the server neither shares
