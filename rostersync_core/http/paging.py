@@ -9,7 +9,8 @@ below what was asked looks like a short first page: when the count header or a
 finds more, the cap is adopted as the page size. Header names are matched in any case;
 both headers may be absent.
 
-With ``concurrent=True``, once the first page gave a believable count, the remaining
+With ``concurrent=True``, once the first page gave a believable count and kept the page
+size (the ``limit`` asked for, or the server's cap found on that page), the remaining
 offsets up to it are fetched through :meth:`SisClient.imap` (the client's
 ``max_concurrency`` in flight, its rate limit honoured, pages yielded in order and a few
 pages ahead at most). The same stop conditions apply to each page in order; when the last
@@ -170,7 +171,12 @@ def iter_offset_pages(
         yield kept
         if not paging.more(kept, response, at) or pages_read >= max_pages:
             return
-        if concurrent and paging.total is not None and client.limits.max_concurrency > 1:
+        if (
+            concurrent
+            and paging.total is not None
+            and len(kept) == paging.limit  # the limit asked for (or the cap found) was kept
+            and client.limits.max_concurrency > 1
+        ):
             concurrent = False  # only after the first page; what follows it is sequential
             offsets = paging.planned(max_pages - pages_read)
             fetched = cast(

@@ -145,3 +145,17 @@ def test_rows_added_while_paging_are_followed_past_the_first_count() -> None:
     # id); what matters is that the last pupil, pushed past the first count, is read.
     assert set(got) == set(ALL[:20])
     assert got[-1] == "p019"
+
+
+class OversizedSis(BusySis):
+    """Sends 7 pupils a page whatever the limit asked for."""
+
+    def list_pupils(self, request: FakeRequest) -> FakeResponse:
+        request.query["limit"] = ["7"]
+        return super().list_pupils(request)
+
+
+def test_a_server_sending_bigger_pages_than_asked_is_paged_one_page_at_a_time() -> None:
+    with OversizedSis() as server:
+        assert ids(server, 5) == ALL
+        assert offsets(server) == [0, 7, 14, 21]
