@@ -159,3 +159,17 @@ def test_a_server_sending_bigger_pages_than_asked_is_paged_one_page_at_a_time() 
     with OversizedSis() as server:
         assert ids(server, 5) == ALL
         assert offsets(server) == [0, 7, 14, 21]
+
+
+def test_concurrent_pages_wait_for_the_request_rate() -> None:
+    from rostersync_core.http import RateLimiter
+
+    waits: list[float] = []
+    limits = RequestLimits(max_concurrency=5, requests_per_second=1)
+    with BusySis(hold=0.0) as server:
+        client = SisClient(server.url, retry=RetryPolicy.fast(), limits=limits)
+        client._limiter = RateLimiter(limits, sleep=waits.append)  # record, do not sleep
+        pages = iter_offset_pages(client, "pupils", items="pupils", page_size=5, concurrent=True)
+        assert [p["id"] for page in pages for p in page] == ALL
+        # One request a second: every page after the first was held back for its turn.
+        assert len(waits) == len(server.requests) - 1 == 4
