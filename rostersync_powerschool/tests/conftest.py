@@ -6,9 +6,8 @@ Retries wait no real time: the connector's retry policy records each wait in ``s
 
 from __future__ import annotations
 
+import base64
 import contextlib
-import os
-import re
 import sys
 
 # pytest's importlib mode names this file ``rostersync_powerschool.tests.conftest`` and
@@ -30,9 +29,11 @@ from rostersync_core.districts import District, generate_district
 from rostersync_core.http.retry import RetryPolicy
 from rostersync_core.model import PersonKind
 from rostersync_core.plugins import PluginHost
+from rostersync_core.testing.cassettes import MATCH_ANY_ADDRESS, env_asks_to_record
+from rostersync_core.testing.cassettes import cassette as recorded_cassette
 from rostersync_core.testing.contract_fetch import FetchedRoster, fetch_roster
 from rostersync_powerschool.connector import PowerSchoolConnector
-from rostersync_powerschool.testing import FakePowerSchool
+from rostersync_powerschool.testing import FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, FakePowerSchool
 
 SCHOOL = "100"
 
@@ -122,26 +123,34 @@ RECORD_ENV = "ROSTERSYNC_POWERSCHOOL_RECORD"
 CASSETTES = Path(__file__).parent / "cassettes"
 #: The address cassettes are stored and replayed under (the fake's port changes each run).
 REPLAY_URL = "http://powerschool.test"
-_TOKEN_FIELD = re.compile(r'("access_token"\s*:\s*")[^"]*"')
 
 
 def recording(config: pytest.Config) -> bool:
-    return os.environ.get(RECORD_ENV) == "1" or bool(
+    return env_asks_to_record(RECORD_ENV) or bool(
         config.getoption("--rostersync-record", default=False))
 
 
 @pytest.fixture
+def cassette_secrets() -> list[str]:
+    """What must never be recorded: the client secret and the Basic credential it makes."""
+    basic = base64.b64encode(f"{FAKE_CLIENT_ID}:{FAKE_CLIENT_SECRET}".encode()).decode()
+    return [FAKE_CLIENT_SECRET, basic]
+
+
+@pytest.fixture
 def cassette(
-    request: pytest.FixtureRequest, make_server: Callable[..., FakePowerSchool]
+    request: pytest.FixtureRequest,
+    make_server: Callable[..., FakePowerSchool],
+    cassette_secrets: list[str],
 ) -> Callable[..., contextlib.AbstractContextManager[tuple[str, FakePowerSchool | None]]]:
     """``with cassette(name, district, **server_options) as (base_url, server):``
 
     Replays ``cassettes/<name>.yaml`` (``server`` is None, nothing listens), or with
-    ``ROSTERSYNC_POWERSCHOOL_RECORD=1`` records it from a fake server. Recorded requests
-    and answers are scrubbed: no Authorization header, no token, no secret.
+    ``ROSTERSYNC_POWERSCHOOL_RECORD=1`` records it from a fake server, scrubbed by
+    :func:`rostersync_core.testing.cassettes.cassette`: no Authorization header, no token,
+    no secret. Requests match on method, path and query; the live address is stored as
+    ``REPLAY_URL``.
     """
-    import vcr
-
     record = recording(request.config)
 
     @contextlib.contextmanager
@@ -150,29 +159,15 @@ def cassette(
     ) -> Iterator[tuple[str, FakePowerSchool | None]]:
         server = make_server(district, **options) if record else None
         live = server.url if server is not None else REPLAY_URL
-
-        def scrub_request(req: Any) -> Any:
-            req.uri = req.uri.replace(live, REPLAY_URL)
-            return req
-
-        def scrub_response(response: dict[str, Any]) -> dict[str, Any]:
-            body = response.get("body", {})
-            raw = body.get("string")
-            if isinstance(raw, bytes):
-                body["string"] = _TOKEN_FIELD.sub(r'\1<redacted>"', raw.decode()).encode()
-            return response
-
-        recorder = vcr.VCR(
-            record_mode="all" if record else "none",
-            filter_headers=["authorization", "cookie", "set-cookie"],
-            before_record_request=scrub_request,
-            before_record_response=scrub_response,
-            decode_compressed_response=True,
-        )
-        path = CASSETTES / f"{name}.yaml"
-        if not record and not path.exists():
-            pytest.fail(f"no cassette {path.name}: record it with {RECORD_ENV}=1")
-        with recorder.use_cassette(str(path)):
+        with recorded_cassette(
+            CASSETTES / f"{name}.yaml",
+            record=record,
+            secrets=cassette_secrets,
+            match_on=MATCH_ANY_ADDRESS,
+            uri_aliases={live: REPLAY_URL},
+            allow_playback_repeats=False,
+            how_to_record=f"with {RECORD_ENV}=1 pytest rostersync_powerschool/tests",
+        ):
             yield live, server
 
     return use

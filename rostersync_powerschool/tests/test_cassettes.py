@@ -6,8 +6,6 @@ the connector with one request at a time so the conversation's order is fixed.
 
 from __future__ import annotations
 
-import base64
-import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,6 +14,7 @@ import pytest
 from rostersync_core.connector import Connector
 from rostersync_core.districts import District, generate_district
 from rostersync_core.model import fingerprint, record_kind
+from rostersync_core.testing.cassettes import cassette_problems
 from rostersync_core.testing.contract_fetch import fetch_roster
 from rostersync_powerschool.testing import FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, Fault
 from rostersync_powerschool.testing.expected import expected_records
@@ -70,35 +69,30 @@ def test_a_recorded_rate_limit_replays_to_a_wait_and_a_retry(
     assert 2.0 in sleeps
 
 
-def _secrets_in(text: str) -> list[str]:
-    """What a cassette's text gives away: headers, tokens, the secret (empty when clean)."""
-    basic = base64.b64encode(f"{FAKE_CLIENT_ID}:{FAKE_CLIENT_SECRET}".encode()).decode()
-    found = []
-    if re.search(r"(?im)^\s*-?\s*authorization:", text):
-        found.append("an Authorization header")
-    if FAKE_CLIENT_SECRET in text or basic in text:
-        found.append("the client secret")
-    if re.search(r"Bearer [0-9a-f]{16,}", text) or re.search(r"\b[0-9a-f]{32}\b", text):
-        found.append("a bearer token")
-    tokens = re.findall(r'"access_token"\s*:\s*"([^"]*)', text)
-    if set(tokens) - {"<redacted>"}:
-        found.append("an access token in a token answer")
-    return found
-
-
-def test_no_cassette_holds_an_authorization_header_a_token_or_the_secret() -> None:
+def test_no_cassette_holds_an_authorization_header_a_token_or_the_secret(
+    cassette_secrets: list[str],
+) -> None:
     files = sorted(CASSETTES.glob("*.yaml"))
     assert files, "no cassettes recorded"
+    assert cassette_problems(CASSETTES, cassette_secrets) == []
     for file in files:
-        text = file.read_text()
-        assert _secrets_in(text) == [], file.name
-        assert '"access_token": "<redacted>"' in text, file.name
+        assert '"access_token": "<redacted>"' in file.read_text(), file.name
 
 
-def test_the_secret_check_catches_a_cassette_that_was_not_scrubbed() -> None:
-    dirty = (
+def test_the_secret_check_catches_a_cassette_that_was_not_scrubbed(
+    tmp_path: Path, cassette_secrets: list[str]
+) -> None:
+    basic = cassette_secrets[1]
+    (tmp_path / "dirty.yaml").write_text(
         "headers:\n  Authorization:\n  - Bearer 0123456789abcdef0123456789abcdef\n"
         f'body: {{"access_token": "0123456789abcdef0123456789abcdef"}} {FAKE_CLIENT_SECRET}\n'
+        f"other: {basic}\n"
     )
-    assert _secrets_in(dirty) == ["an Authorization header", "the client secret",
-                                  "a bearer token", "an access token in a token answer"]
+    assert cassette_problems(tmp_path, cassette_secrets) == [
+        "dirty.yaml: an Authorization header",
+        "dirty.yaml: a bearer or basic credential",
+        "dirty.yaml: secret #1 of those given",
+        "dirty.yaml: secret #2 of those given",
+        "dirty.yaml: a value in the access_token field",
+        "dirty.yaml: a token-like hex string",
+    ]

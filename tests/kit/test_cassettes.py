@@ -166,3 +166,62 @@ def test_a_secret_in_an_sis_s_own_key_header_is_scrubbed_from_the_cassette(
     text = path.read_text()
     assert "acme-live-key-7f3a" not in text
     assert "X-Acme-Key" in text  # the header stays (replays match), its value does not
+
+
+def test_a_recorded_json_answer_loses_its_password_fields_and_token_values(
+    tmp_path: Path,
+) -> None:
+    import requests
+
+    from rostersync_core.testing.cassettes import cassette
+    from rostersync_core.testing.fake_sis import FakeResponse, FakeSisServer
+
+    answer = {"access_token": "tok-4f1e", "users": [{"sourcedId": "u1", "password": "pw-9"}]}
+    path = tmp_path / "users.yaml"
+    with FakeSisServer() as server:
+        server.add_route("GET", r"/users", lambda request: FakeResponse.json(answer))
+        with cassette(path, record=True):
+            requests.get(server.url + "/users", timeout=10)
+    text = path.read_text()
+    assert "pw-9" not in text and "password" not in text
+    assert "tok-4f1e" not in text
+    assert "u1" in text  # the rest of the answer is kept
+
+
+def test_a_cassette_matched_on_method_path_and_query_replays_on_another_port(
+    tmp_path: Path,
+) -> None:
+    import requests
+
+    from rostersync_core.testing.cassettes import MATCH_ANY_ADDRESS, cassette
+    from rostersync_core.testing.fake_sis import FakeResponse, FakeSisServer
+
+    path = tmp_path / "schools.yaml"
+    with FakeSisServer() as server:
+        server.add_route("GET", r"/schools", lambda request: FakeResponse.json(["S1"]))
+        with cassette(path, record=True, match_on=MATCH_ANY_ADDRESS):
+            requests.get(server.url + "/schools?limit=1", timeout=10)
+    with cassette(path, record=False, match_on=MATCH_ANY_ADDRESS):
+        replayed = requests.get("http://127.0.0.1:9/schools?limit=1", timeout=10)
+    assert replayed.json() == ["S1"]
+
+
+def test_the_problems_scan_names_a_leftover_without_quoting_it(tmp_path: Path) -> None:
+    from urllib.parse import quote_plus
+
+    from rostersync_core.testing.cassettes import cassette_problems
+
+    (tmp_path / "old.yaml").write_text(
+        f"uri: https://sis.example.test/token?client_secret={quote_plus(ENCODED_SECRET)}\n"
+        "headers:\n  Authorization:\n  - Basic dXNlcjpwdw==\n"
+        'body: \'{"password": "pw-1", "refresh_token": "r-77"}\'\n'
+    )
+    problems = cassette_problems(tmp_path, [ENCODED_SECRET])
+    assert problems == [
+        "old.yaml: an Authorization header",
+        "old.yaml: a bearer or basic credential",
+        "old.yaml: secret #1 of those given",
+        "old.yaml: a password field",
+        "old.yaml: a value in the refresh_token field",
+    ]
+    assert not any(leak in " ".join(problems) for leak in ("pw-1", "r-77", "dXNlcjpwdw"))
