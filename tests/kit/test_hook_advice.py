@@ -127,7 +127,7 @@ def test_an_installed_connector_with_a_misspelt_argument_gets_the_same_advice(
     message = _refusal("typo")
     assert message.startswith(
         "connector entry point 'typo' failed to load: has a hook with a wrong signature: "
-        "hook 'rostersync_authenticate' (1 problem)"
+        "rostersync_authenticate(confg) takes 'confg'"
     )
-    assert "rostersync_authenticate(confg): takes 'confg'" in message
+    assert "did you mean 'config'?" in message
     assert "rostersync_authenticate(config)" in message
