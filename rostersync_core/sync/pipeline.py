@@ -103,32 +103,29 @@ def run_sync(
         _close_crashed(store, host, school_id, lock.job_id)
         job = get_job(store, lock.job_id)
         announce(store, host, job, previous=None)
+
+        def fail(reason: str, error_kind: str) -> None:
+            change_state(
+                store,
+                host,
+                job,
+                JobState.FAILED,
+                allowed={JobState.RUNNING},
+                actor=trigger,
+                reason=reason,
+                error_kind=error_kind,
+            )
+
         try:
             changes, frozen, settings = _build_request(store, host, platform, school_id, report)
         except (KeyboardInterrupt, SystemExit):
-            change_state(
-                store,
-                host,
-                job,
-                JobState.FAILED,
-                allowed={JobState.RUNNING},
-                actor=trigger,
-                reason="the sync was interrupted",
-                error_kind="internal",
-            )
+            fail("the sync was interrupted", "internal")
             raise
         except Exception as exc:
-            kind = error_kind_of(exc)
-            message = str(exc) if isinstance(exc, RostersyncError) else type(exc).__name__
-            change_state(
-                store,
-                host,
-                job,
-                JobState.FAILED,
-                allowed={JobState.RUNNING},
-                actor=trigger,
-                reason=message,
-                error_kind=kind,
+            # A non-rostersync error's message may quote SIS data: only its type is kept.
+            fail(
+                str(exc) if isinstance(exc, RostersyncError) else type(exc).__name__,
+                error_kind_of(exc),
             )
             if raise_errors or not isinstance(exc, RostersyncError):
                 raise
@@ -136,16 +133,7 @@ def run_sync(
         report.phase("saving the request")
         if lock.lost:
             message = "another run took over the school's lock; this request was not saved"
-            change_state(
-                store,
-                host,
-                job,
-                JobState.FAILED,
-                allowed={JobState.RUNNING},
-                actor=trigger,
-                reason=message,
-                error_kind="internal",
-            )
+            fail(message, "internal")
             raise JobStateError(message)
         reasons = hold_reasons(changes, settings)
         with collector_paused():
