@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import threading
 import time
 from typing import Any
 
@@ -41,6 +42,7 @@ class BenchOneRosterServer(FakeOneRosterServer):
         self._sorted: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
         #: Records served in pages since the last ``stats`` (for records per second).
         self.records_served = 0
+        self._count_lock = threading.Lock()  # pages are served from several threads
 
     def publish(self, district: District, *, modified: str) -> None:
         super().publish(district, modified=modified)
@@ -85,7 +87,8 @@ class BenchOneRosterServer(FakeOneRosterServer):
         try:
             limit = int(request.arg("limit", "100") or 100)
             offset = int(request.arg("offset", "0") or 0)
-            self.records_served += max(0, min(limit, len(ordered) - offset))
+            with self._count_lock:
+                self.records_served += max(0, min(limit, len(ordered) - offset))
         except ValueError:
             pass
         return response
