@@ -181,3 +181,21 @@ def platform(store: Any) -> Any:
     from rostersync_core.platform.reference import ReferencePlatform
 
     return ReferencePlatform(store.engine)
+
+
+@pytest.fixture
+def connector(district: Any) -> Any:
+    """An in-memory connector serving the folder's ``district`` fixture."""
+    from rostersync_core.testing.memory import MemoryConnector
+
+    return MemoryConnector(district)
+
+
+@pytest.fixture
+def host(connector: Any) -> Any:
+    """A plugin host with ``connector`` as its only connector."""
+    from rostersync_core.plugins import PluginHost
+
+    plugin_host = PluginHost(load_entry_points=False)
+    plugin_host.register_connector(connector)
+    return plugin_host

@@ -18,7 +18,7 @@ from rostersync_core.districts import District, generate_district
 from rostersync_core.notify import EmailNotifier, SmtpSettings
 from rostersync_core.plugins import PluginHost
 from rostersync_core.schedule import FakeClock
-from rostersync_core.testing.memory import MemoryConnector, set_up_memory_school
+from rostersync_core.testing.memory import set_up_memory_school
 
 SCHOOL = "maple"
 ADMINS = ("head@maple.example", "office@maple.example")
@@ -38,18 +38,6 @@ def set_up_school(store: Any, platform: Any, district: District, school_id: str 
 @pytest.fixture
 def district() -> District:
     return generate_district(students=30, seed=8)
-
-
-@pytest.fixture
-def connector(district: District) -> MemoryConnector:
-    return MemoryConnector(district)
-
-
-@pytest.fixture
-def host(connector: MemoryConnector) -> PluginHost:
-    plugin_host = PluginHost(load_entry_points=False)
-    plugin_host.register_connector(connector)
-    return plugin_host
 
 
 @pytest.fixture

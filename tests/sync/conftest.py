@@ -8,8 +8,7 @@ from typing import Any
 import pytest
 
 from rostersync_core.districts import District, generate_district
-from rostersync_core.plugins import PluginHost
-from rostersync_core.testing.memory import MemoryConnector, set_up_memory_school
+from rostersync_core.testing.memory import set_up_memory_school
 
 SCHOOL = "maple"
 
@@ -22,18 +21,6 @@ def set_up_school(store: Any, platform: Any, district: District, school_id: str 
 @pytest.fixture
 def district() -> District:
     return generate_district(students=40, seed=3)
-
-
-@pytest.fixture
-def connector(district: District) -> MemoryConnector:
-    return MemoryConnector(district)
-
-
-@pytest.fixture
-def host(connector: MemoryConnector) -> PluginHost:
-    plugin_host = PluginHost(load_entry_points=False)
-    plugin_host.register_connector(connector)
-    return plugin_host
 
 
 @pytest.fixture
