@@ -16,6 +16,10 @@ offsets up to it are fetched through :meth:`SisClient.imap` (the client's
 pages ahead at most). The same stop conditions apply to each page in order; when the last
 planned page is full and the newest count says more (rows added while paging), paging goes
 on one page at a time. Without a count, paging is sequential.
+
+With ``speculative=True`` as well, the first ``max_concurrency`` pages are asked for at once
+instead of the first page alone, and a server without a count is read that many pages at a
+time (see :func:`iter_offset_pages`).
 """
 
 from __future__ import annotations
@@ -139,6 +143,8 @@ def iter_offset_pages(
     total_header: str = "X-Total-Count",
     max_pages: int = 1_000_000,
     concurrent: bool = False,
+    speculative: bool = False,
+    decode: Callable[[SisResponse], Any] | None = None,
 ) -> Iterator[Sequence[Any]]:
     """Yield each non-empty page's items of ``path``.
 
@@ -147,8 +153,19 @@ def iter_offset_pages(
     ``sort=sourcedId``, ``orderBy=asc``, ``filter=...``). ``concurrent=True`` fetches the
     pages after the first through :meth:`SisClient.imap` when the first page gave a count
     (see the module docstring); pages are yielded in order either way.
+
+    ``speculative=True`` (with ``concurrent``) does not wait for the first page's count:
+    the first ``max_concurrency`` pages are asked for at once, and a server that sends no
+    count is read that many pages at a time. Meant for collections expected to span many
+    pages (a school's users and enrolments): a short collection costs up to
+    ``max_concurrency - 1`` requests more. When the first page shows a server cap on
+    ``limit``, the pages asked for beyond it are dropped and paging goes on at the cap.
+
+    ``decode`` turns a response into its body (default :meth:`SisResponse.json`), e.g. a
+    typed decoder; ``items`` then reads what it returns.
     """
     extract = items_under(items) if isinstance(items, str) else items
+    body_of = decode if decode is not None else SisResponse.json
     base = list(params.items()) if isinstance(params, dict) else list(params or ())
     paging = _OffsetPaging(
         page_size=page_size,
@@ -156,47 +173,59 @@ def iter_offset_pages(
         offset_param=offset_param,
         total_header=total_header,
     )
+    workers = client.limits.max_concurrency if concurrent else 1
+    window = workers if speculative else 1
+    if max_records is not None:
+        window = max(1, min(window, -(-max_records // page_size)))
+    pages_read = 0
+    planned = False  # the offsets up to a count are planned once; later pages one by one
+    regular = True  # every page so far held exactly the limit asked for
 
     def fetch(offset: int, limit: int) -> _Page:
         response = client.get(path, params=[*base, (limit_param, limit), (offset_param, offset)])
-        return extract(response.json(), response), response
+        return extract(body_of(response), response), response
 
-    at = 0
-    page, response = fetch(at, paging.limit)
-    pages_read = 1
+    def consume(
+        offsets: Sequence[int], fetched: Iterator[_Page], limit: int
+    ) -> Generator[Sequence[Any], None, bool]:
+        """Yield the pages read at ``offsets`` in order; True when paging is over."""
+        nonlocal pages_read
+        for at, (page, response) in zip(offsets, fetched, strict=False):
+            pages_read += 1
+            kept = paging.take(page, response, at)
+            if kept is None:
+                return True
+            yield kept
+            if not paging.more(kept, response, at) or pages_read >= max_pages:
+                return True
+            if len(kept) != limit:
+                # A server cap found, or pages bigger than asked: the offsets asked for
+                # after this page are wrong, and so would be any planned from the count.
+                nonlocal regular
+                regular = len(kept) == paging.limit  # a cap is regular from here on
+                return False
+        return False
+
     while True:
-        kept = paging.take(page, response, at)
-        if kept is None:
-            return
-        yield kept
-        if not paging.more(kept, response, at) or pages_read >= max_pages:
-            return
-        if (
-            concurrent
-            and paging.total is not None
-            and len(kept) == paging.limit  # the limit asked for (or the cap found) was kept
-            and client.limits.max_concurrency > 1
-        ):
-            concurrent = False  # only after the first page; what follows it is sequential
+        limit = paging.limit
+        offsets: Sequence[int]
+        if workers > 1 and not planned and paging.total is not None and regular:
+            planned = True
             offsets = paging.planned(max_pages - pages_read)
+        elif window > 1 and paging.total is None and regular:
+            count = min(window, max_pages - pages_read)
+            offsets = range(paging.offset, paging.offset + count * limit, limit)
+        else:
+            offsets = [paging.offset]
+        if len(offsets) > 1:
             fetched = cast(
-                Generator[_Page, None, None],
-                client.imap(partial(fetch, limit=paging.limit), offsets),
+                Generator[_Page, None, None], client.imap(partial(fetch, limit=limit), offsets)
             )
             try:
-                for at, (page, response) in zip(offsets, fetched, strict=True):
-                    pages_read += 1
-                    kept = paging.take(page, response, at)
-                    if kept is None:
-                        return
-                    yield kept
-                    if not paging.more(kept, response, at):
-                        return
+                done = yield from consume(offsets, fetched, limit)
             finally:
                 fetched.close()
-            if pages_read >= max_pages:
-                return
-        concurrent = False
-        at = paging.offset
-        page, response = fetch(at, paging.limit)
-        pages_read += 1
+        else:
+            done = yield from consume(offsets, iter([fetch(offsets[0], limit)]), limit)
+        if done:
+            return
