@@ -4,7 +4,8 @@ against the limit (requests x 20 ms / concurrency).
 The fake server (its own process) adds ``--delay`` to every rostering request. Measured:
 
 - ``connector_people``: the OneRoster connector's ``fetch_people`` (its users paging), with
-  the config's ``max_concurrency`` — what a sync really does;
+  the config's ``max_concurrency`` — what a sync really does — against the limit at that
+  concurrency;
 - ``sequential_pages``: the same pages fetched one by one through ``SisClient.get``;
 - ``concurrent_pages``: the same pages through ``SisClient.imap`` (the toolkit's concurrent
   fetching), ``max_concurrency`` in flight, once the first page gave the total.
@@ -90,7 +91,7 @@ def run(students: int, seed: int, *, delay: float, concurrency: int, page_size: 
         sis.ask("delay 0")
         measure("sequential_pages_no_delay", 1, sequential, wait=0.0)
         sis.ask(f"delay {delay}")
-        measure("connector_people", 1, connector_people)
+        measure("connector_people", concurrency, connector_people)
         measure("sequential_pages", 1, sequential)
         measure("concurrent_pages", concurrency, concurrent)
         session.close()
@@ -99,8 +100,7 @@ def run(students: int, seed: int, *, delay: float, concurrency: int, page_size: 
     result["target_factor"] = TARGET_FACTOR
     result["targets_met"] = {
         "toolkit_concurrent_within_1_5x": (conc["factor_of_limit"] or 99) <= TARGET_FACTOR,
-        "connector_concurrent_within_1_5x": conn["seconds"]
-        <= TARGET_FACTOR * conn["requests"] * delay / concurrency,
+        "connector_concurrent_within_1_5x": (conn["factor_of_limit"] or 99) <= TARGET_FACTOR,
     }
     # What one request costs without the delay (server rendering, client parsing): the
     # part of the gap to the limit that is not waiting.
