@@ -6,7 +6,7 @@ test kit's CSV writer).
 
     .venv/bin/python -m benchmarks.generate --students 10000 --seed 1 --out district-v1
     .venv/bin/python -m benchmarks.generate --students 600 --missing-email 0.05 \\
-        --shared-email 0.02 --invalid 0.01 --version 1.2 --out district.zip
+        --shared-email 0.02 --duplicates 0.01 --invalid 0.01 --version 1.2 --out district.zip
     .venv/bin/python -m benchmarks.generate --students 600 --out v2 \\
         --evolve 10 5 2          # a later snapshot: new students, withdrawals, teacher changes
     .venv/bin/python -m benchmarks.generate --students 600 --out delta \\
@@ -38,6 +38,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--version", choices=("1.1", "1.2"), default="1.1")
     parser.add_argument("--missing-email", type=float, default=0.0, metavar="RATE")
     parser.add_argument("--shared-email", type=float, default=0.0, metavar="RATE")
+    parser.add_argument("--duplicates", type=float, default=0.0, metavar="RATE",
+                        help="students entered twice under another id")
     parser.add_argument("--invalid", type=float, default=0.0, metavar="RATE",
                         help="students with no name (rows that fail validation)")
     parser.add_argument("--name", default="Maple Valley Unified")
@@ -47,7 +49,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--passwords", action="store_true", help="include users' passwords")
     args = parser.parse_args(argv)
 
-    messiness = Messiness(args.missing_email, args.shared_email, args.invalid)
+    messiness = Messiness(args.missing_email, args.shared_email, args.invalid,
+                          duplicate_people=args.duplicates)
     district = generate_district(args.students, seed=args.seed, name=args.name,
                                  messiness=messiness)
     source = district

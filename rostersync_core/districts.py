@@ -5,7 +5,7 @@ in every process: schools in proportion (elementary, middle, high), staff (~1 pe
 students), classes (~8 per student, ~25 per class; homerooms in elementary schools),
 co-teachers, guardians (~1.5 per student, siblings share them), a teacher who is also a
 parent, enrolments, terms, grades and subjects, and optional messiness (missing e-mails,
-shared e-mails, invalid rows).
+shared e-mails, students entered twice, invalid rows).
 
 The fake SIS servers, the bundled sample district, the tests and the benchmarks all
 serve districts made here. Ids are strings of digits, unique across the district, so
@@ -107,11 +107,18 @@ class Messiness:
     - ``missing_email``: students and family members without an e-mail.
     - ``shared_email``: family members who share another family member's e-mail.
     - ``invalid``: students with no name at all (an SIS row that fails validation).
+    - ``duplicate_people``: students entered twice: a second SIS record under another id
+      with the same names, grade and e-mail, in no class and linked to no family (what a
+      re-registration leaves behind). Matching finds both for one platform record and
+      links neither by guess.
+
+    A rate of 0 leaves the district exactly as without the knob (same ids, same records).
     """
 
     missing_email: float = 0.0
     shared_email: float = 0.0
     invalid: float = 0.0
+    duplicate_people: float = 0.0
 
 
 @attrs.define
@@ -323,6 +330,19 @@ def generate_district(
     return district
 
 
+def _duplicates(b: _Builder, students_by_grade: dict[str, list[Person]]) -> list[Person]:
+    """Second SIS records of some students (``Messiness.duplicate_people``)."""
+    rate = b.messiness.duplicate_people
+    if not rate:
+        return []
+    return [
+        attrs.evolve(student, sis_id=b.ids("student"))
+        for kids in students_by_grade.values()
+        for student in kids
+        if student.given_name and b.rng.random() < rate
+    ]
+
+
 def _build_school(
     b: _Builder, school: School, grades: tuple[str, ...], n_students: int, year: int
 ) -> SchoolRoster:
@@ -381,6 +401,7 @@ def _build_school(
     roster.people[:0] = [principal, *teachers]
     for grade in grades:
         roster.people.extend(students_by_grade[grade])
+    roster.people.extend(_duplicates(b, students_by_grade))
 
     # Courses and classes: 8 slots per student, ~25 per class.
     teacher_cycle = 0
