@@ -22,6 +22,7 @@ import pytest
 from rostersync_core.districts import District, generate_district
 from rostersync_core.http import RetryPolicy
 from rostersync_oneroster.connector import OneRosterConnector
+from rostersync_oneroster.shared_users import SHARED_USERS
 from rostersync_oneroster.testing import FakeOneRosterServer
 
 FLAVOURS = [("1.2", "oauth2"), ("1.1", "oauth1")]
@@ -35,6 +36,15 @@ def district() -> District:
 @pytest.fixture(scope="session")
 def school_id(district: District) -> str:
     return sorted(district.schools)[0]
+
+
+@pytest.fixture(autouse=True)
+def _no_shared_users_across_tests() -> Iterator[None]:
+    """Each test's fake servers start with no users read shared from an earlier test (a
+    new server can get an earlier one's port)."""
+    SHARED_USERS.clear()
+    yield
+    SHARED_USERS.clear()
 
 
 @pytest.fixture

@@ -40,6 +40,10 @@ class BusyOneRosterServer(FakeOneRosterServer):
         return [int(r.arg("offset") or 0) for r in self.requests if r.path.endswith("/users")]
 
 
+# These read ``users`` straight from the source: not shared, so district-wide.
+UNSHARED = {"shared_users_max_age_seconds": 0}
+
+
 def rest_source(session: OneRosterSession) -> RestSource:
     source = session.source
     assert isinstance(source, RestSource)
@@ -54,7 +58,9 @@ def test_users_are_read_concurrently_each_once_and_in_order(
     connector: OneRosterConnector, district: District, school_id: str
 ) -> None:
     with BusyOneRosterServer(district) as sis:
-        session = connector.rostersync_authenticate(sis.config(page_size=7, max_concurrency=4))
+        session = connector.rostersync_authenticate(
+            sis.config(page_size=7, max_concurrency=4, **UNSHARED)
+        )
         users = rest_source(session).records("users", school_id=school_id, since=None)
         assert [r["sourcedId"] for r in users] == all_user_ids(sis)
         assert sorted(sis.user_offsets()) == list(range(0, len(all_user_ids(sis)), 7))
@@ -78,7 +84,9 @@ def test_a_serial_configuration_keeps_one_request_in_flight(
     connector: OneRosterConnector, district: District, school_id: str
 ) -> None:
     with BusyOneRosterServer(district) as sis:
-        session = connector.rostersync_authenticate(sis.config(page_size=7, max_concurrency=1))
+        session = connector.rostersync_authenticate(
+            sis.config(page_size=7, max_concurrency=1, **UNSHARED)
+        )
         users = rest_source(session).records("users", school_id=school_id, since=None)
         assert [r["sourcedId"] for r in users] == all_user_ids(sis)
         assert sis.most_in_flight == 1
@@ -88,7 +96,9 @@ def test_without_a_count_header_users_are_paged_one_request_at_a_time(
     connector: OneRosterConnector, district: District, school_id: str
 ) -> None:
     with BusyOneRosterServer(district, count_header=None) as sis:
-        session = connector.rostersync_authenticate(sis.config(page_size=7, max_concurrency=4))
+        session = connector.rostersync_authenticate(
+            sis.config(page_size=7, max_concurrency=4, **UNSHARED)
+        )
         users = rest_source(session).records("users", school_id=school_id, since=None)
         assert [r["sourcedId"] for r in users] == all_user_ids(sis)
         assert sis.most_in_flight == 1

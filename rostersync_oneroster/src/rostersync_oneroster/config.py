@@ -15,6 +15,7 @@ from rostersync_core.http import (
 )
 from rostersync_oneroster.csv_source import CsvSource
 from rostersync_oneroster.rest import RestSource
+from rostersync_oneroster.shared_users import DEFAULT_MAX_AGE, UsersShare, secret_digest
 from rostersync_oneroster.source import RosterSource
 
 __all__ = ["BASE_PATHS", "CONFIG_SCHEMA", "DEFAULT_SCOPES", "build_source"]
@@ -84,6 +85,15 @@ CONFIG_SCHEMA: dict[str, Any] = {
         "max_concurrency": {"type": "integer", "minimum": 1, "maximum": 20, "default": 5},
         "requests_per_second": {"type": "number", "exclusiveMinimum": 0},
         "timeout_seconds": {"type": "number", "exclusiveMinimum": 0, "default": 30},
+        "shared_users_max_age_seconds": {
+            "type": "number",
+            "minimum": 0,
+            "maximum": 86400,
+            "default": DEFAULT_MAX_AGE,
+            "description": "How long one district-wide read of users may serve the syncs "
+            "of the district's other schools in the same process (each school at most "
+            "once); 0 reads users for every school.",
+        },
         "path": {"type": "string", "minLength": 1, "description": "CSV zip file or folder."},
     },
     "additionalProperties": False,
@@ -100,31 +110,46 @@ def build_source(config: Mapping[str, Any], *, retry: RetryPolicy | None = None)
     version = str(config.get("version", "1.2"))
     base_url = str(config["base_url"]).rstrip("/")
     base_path = str(config.get("base_path") or BASE_PATHS[version])
+    service_url = base_url + "/" + base_path.strip("/")
     auth: SisAuth
+    # What decides which records the service gives: a users read is shared only among
+    # sources agreeing on all of it (the secret as a keyed digest, never in clear).
+    share_key: tuple[str, ...] = (service_url, version, str(config["client_id"]))
     if config.get("auth", "oauth2") == "oauth1":
+        signature_method = str(config.get("signature_method", "HMAC-SHA256"))
         auth = OAuth1Signing(
             str(config["client_id"]),
             str(config["client_secret"]),
-            signature_method=str(config.get("signature_method", "HMAC-SHA256")),
+            signature_method=signature_method,
         )
+        share_key += ("oauth1", signature_method)
     else:
         scopes = config.get("scopes")
+        token_url = str(config.get("oauth_url") or f"{base_url}/oauth/token")
         auth = OAuth2ClientCredentials(
-            str(config.get("oauth_url") or f"{base_url}/oauth/token"),
+            token_url,
             str(config["client_id"]),
             str(config["client_secret"]),
             scopes=tuple(scopes) if scopes is not None else DEFAULT_SCOPES[version],
         )
+        share_key += ("oauth2", token_url, " ".join(auth.scopes))
+    share_key += (secret_digest(str(config["client_secret"])),)
+    max_age = float(config.get("shared_users_max_age_seconds", DEFAULT_MAX_AGE))
     limits = RequestLimits(
         max_concurrency=int(config.get("max_concurrency", 5)),
         requests_per_second=config.get("requests_per_second"),
     )
     client = SisClient(
-        base_url + "/" + base_path.strip("/"),
+        service_url,
         auth=auth,
         retry=retry,
         limits=limits,
         timeout=float(config.get("timeout_seconds", 30)),
         user_agent="rostersync-oneroster",
     )
-    return RestSource(client, version=version, page_size=int(config.get("page_size", 100)))
+    return RestSource(
+        client,
+        version=version,
+        page_size=int(config.get("page_size", 100)),
+        users_share=UsersShare(share_key, max_age) if max_age > 0 else None,
+    )

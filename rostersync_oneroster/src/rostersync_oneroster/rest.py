@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
 from collections.abc import Iterator
 from typing import Any
@@ -15,6 +16,7 @@ from rostersync_core.http import (
     iter_offset_pages,
     segment,
 )
+from rostersync_oneroster.shared_users import UsersShare
 
 __all__ = ["DELTA_COLLECTIONS", "RestSource", "delta_filter"]
 
@@ -41,12 +43,24 @@ class RestSource:
 
     Collections are paged concurrently once the first page's ``X-Total-Count`` is known
     (up to the client's ``max_concurrency`` in flight, its rate limit honoured, records
-    yielded in order, page by page); without a count, one page at a time."""
+    yielded in order, page by page); without a count, one page at a time.
 
-    def __init__(self, client: SisClient, *, version: str, page_size: int = 100) -> None:
+    With ``users_share``, the district-wide ``users`` read is shared with the other
+    schools' syncs in this process (:mod:`rostersync_oneroster.shared_users`):
+    :meth:`records` then gives a school the users the feed can keep for it."""
+
+    def __init__(
+        self,
+        client: SisClient,
+        *,
+        version: str,
+        page_size: int = 100,
+        users_share: UsersShare | None = None,
+    ) -> None:
         self.client = client
         self.version = version
         self.page_size = page_size
+        self.users_share = users_share
         self.description = f"OneRoster {version} REST at {client.host}"
         self._filter_refused: set[str] = set()
 
@@ -123,12 +137,35 @@ class RestSource:
     def records(
         self, collection: str, *, school_id: str, since: dt.datetime | None
     ) -> Iterator[dict[str, Any]]:
+        if collection == "users" and self.users_share is not None:
+            return self._shared_users(self.users_share, school_id, since)
         path = collection
         if collection in _SCHOOL_SCOPED:
             path = f"schools/{segment(school_id)}/{collection}"
         if since is not None and self.is_delta(collection, since):
             return self._delta_or_full(path, collection, delta_filter(since))
         return self._pages(path, collection)
+
+    def _shared_users(
+        self, share: UsersShare, school_id: str, since: dt.datetime | None
+    ) -> Iterator[dict[str, Any]]:
+        cursor = delta_filter(since) if since is not None else ""
+        users, delta = share.reads.users_of(
+            (*share.key, cursor), school_id, share.max_age, lambda: self._read_users(since)
+        )
+        if since is not None and not delta:
+            self._filter_refused.add("users")  # the shared read found the filter refused
+        yield from users
+
+    def _read_users(self, since: dt.datetime | None) -> tuple[Iterator[dict[str, Any]], bool]:
+        """The district's users and whether they are a delta (known after the first)."""
+        if since is not None and self.is_delta("users", since):
+            rows = self._delta_or_full("users", "users", delta_filter(since))
+        else:
+            rows = self._pages("users", "users")
+        first = next(rows, None)
+        delta = self.is_delta("users", since)
+        return itertools.chain(() if first is None else (first,), rows), delta
 
     def close(self) -> None:
         self.client.close()

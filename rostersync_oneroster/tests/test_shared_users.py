@@ -1,0 +1,370 @@
+"""One district-wide ``users`` read shared by the syncs of the district's schools: read once,
+each school served at most once, bounded in age, keyed by service and credentials, never
+cached when it failed, and every school's roster exactly what an unshared read gives."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+
+from rostersync_core.districts import District, evolve_district, generate_district
+from rostersync_core.errors import SisUnavailableError
+from rostersync_core.fetch import FetchContext
+from rostersync_core.http import oauth1
+from rostersync_core.model import PersonKind, RecordKind
+from rostersync_core.testing.fake_sis import FakeRequest, FakeResponse
+from rostersync_oneroster import normalise as n
+from rostersync_oneroster.config import build_source
+from rostersync_oneroster.connector import OneRosterConnector
+from rostersync_oneroster.rest import RestSource
+from rostersync_oneroster.shared_users import SHARED_USERS, compact_user
+from rostersync_oneroster.testing import (
+    FAKE_CLIENT_ID,
+    FAKE_CLIENT_SECRET,
+    FakeOneRosterServer,
+    Fault,
+    imsx_error,
+)
+from rostersync_oneroster.testing.fetching import Fetched, fetch_school
+from rostersync_oneroster.testing.shapes import ref
+
+FLAVOURS = [("1.2", "oauth2"), ("1.1", "oauth1")]
+SINCE = dt.datetime(2026, 8, 15, tzinfo=dt.UTC)
+UNSHARED = {"shared_users_max_age_seconds": 0}
+
+
+@pytest.fixture(scope="module")
+def district() -> District:
+    return generate_district(students=900, seed=11)  # three schools
+
+
+@pytest.fixture(params=FLAVOURS, ids=["1.2-oauth2", "1.1-oauth1"])
+def sis(request: pytest.FixtureRequest, district: District) -> Iterator[FakeOneRosterServer]:
+    version, auth = request.param
+    with FakeOneRosterServer(district, version=version, auth=auth) as fake:
+        add_unusual_users(fake)
+        yield fake
+
+
+def add_unusual_users(sis: FakeOneRosterServer) -> None:
+    """Users the generator does not make: a role that counts everywhere, family members
+    linked from one side only and attached elsewhere, a nameless student, a teacher of a
+    district office, a user without a role."""
+    a, b, c = sis.dataset.school_ids()
+    users = sis.dataset.collections["users"]
+    student_of = {
+        school: next(
+            u for k, u in sorted(users.items()) if role_of(u) == "student" and at(u) == school
+        )
+        for school in (a, b)
+    }
+
+    def user(sis_id: str, role: str, org: str | None, **fields: Any) -> None:
+        record: dict[str, Any] = {
+            "sourcedId": sis_id,
+            "status": "active",
+            "dateLastModified": "2026-01-01T00:00:00.000Z",
+            "givenName": "Given",
+            "familyName": sis_id,
+            "enabledUser": "true",
+            "metadata": {"extension": "unused"},
+            **fields,
+        }
+        if sis.version == "1.2":
+            record["roles"] = [
+                {"roleType": "primary", "role": role, **({"org": ref("orgs", org)} if org else {})}
+            ]
+        else:
+            record["role"] = role
+            record["orgs"] = [ref("orgs", org)] if org else []
+        users[sis_id] = record
+
+    user("u-everywhere", "administrator", None)
+    first_student = ref("users", student_of[a]["sourcedId"])
+    user("u-guardian-by-own-agents", "guardian", c, agents=[first_student])
+    user("u-parent-named-by-student", "parent", c)
+    named = student_of[b]
+    users[named["sourcedId"]] = {
+        **named,
+        "agents": [*named.get("agents", []), ref("users", "u-parent-named-by-student")],
+    }
+    user("u-nameless", "student", a, givenName="", familyName="")
+    user("u-office", "teacher", "district-office")
+    users["u-no-role"] = {"sourcedId": "u-no-role", "status": "active", "givenName": "N"}
+    sis.dataset.forget()
+
+
+def role_of(user: dict[str, Any]) -> str:
+    return n.roles_at(user)[0] if n.roles_at(user) else ""
+
+
+def at(user: dict[str, Any]) -> str:
+    return sorted(n.user_orgs(user))[0] if n.user_orgs(user) else ""
+
+
+def fetch_each(
+    connector: OneRosterConnector,
+    sis: FakeOneRosterServer,
+    schools: list[str],
+    config: dict[str, Any] | None = None,
+    **context: Any,
+) -> dict[str, Fetched]:
+    """Each school fetched through its own session, as ``run_sync`` does."""
+    fetched = {}
+    for school in schools:
+        session = connector.rostersync_authenticate(sis.config(**(config or {})))
+        fetched[school] = fetch_school(connector, session, school, **context)
+        session.close()
+    return fetched
+
+
+def users_reads(sis: FakeOneRosterServer, since: int = 0) -> int:
+    """District-wide ``users`` reads begun after request number ``since``."""
+    path = sis.base_path + "/users"
+    return sum(
+        1 for r in sis.requests[since:] if r.path == path and (r.arg("offset") or "0") == "0"
+    )
+
+
+def assert_same(shared: Fetched, alone: Fetched) -> None:
+    assert shared.people == alone.people
+    assert shared.enrolments == alone.enrolments
+    assert shared.classes == alone.classes
+    assert shared.context.invalid == alone.context.invalid
+    assert shared.context.removed == alone.context.removed
+    assert shared.context.delta_kinds == alone.context.delta_kinds
+
+
+def test_every_school_gets_its_roster_from_one_read_of_users(
+    connector: OneRosterConnector, sis: FakeOneRosterServer
+) -> None:
+    schools = sis.dataset.school_ids()
+    alone = fetch_each(connector, sis, schools, UNSHARED)
+    assert users_reads(sis) == 3
+    start = len(sis.requests)
+    shared = fetch_each(connector, sis, schools)
+    assert users_reads(sis, start) == 1
+    for school in schools:
+        assert_same(shared[school], alone[school])
+    a, b, c = schools
+    ids = {s: {p.sis_id for p in shared[s].people} for s in schools}
+    assert "u-everywhere" in ids[a] & ids[b] & ids[c]
+    assert "u-guardian-by-own-agents" in ids[a] & ids[c]
+    assert "u-parent-named-by-student" in ids[b] & ids[c]
+    assert "u-office" not in ids[a] | ids[b] | ids[c]
+    assert [p.sis_id for p in shared[a].context.invalid] == ["u-nameless"]
+    assert SHARED_USERS.held() == 0  # every school with students was served: dropped
+
+
+def test_family_links_across_schools_are_the_same_shared_or_not(
+    connector: OneRosterConnector, sis: FakeOneRosterServer
+) -> None:
+    schools = sis.dataset.school_ids()
+    alone = fetch_each(connector, sis, schools, UNSHARED)
+    shared = fetch_each(connector, sis, list(reversed(schools)))
+    for school in schools:
+        assert_same(shared[school], alone[school])
+    links = [e for f in shared.values() for e in f.enrolments if type(e).__name__ == "FamilyLink"]
+    assert links
+
+
+def test_a_school_fetched_again_reads_the_sis_again(
+    connector: OneRosterConnector, sis: FakeOneRosterServer, district: District
+) -> None:
+    a, b, c = sis.dataset.school_ids()
+    fetch_each(connector, sis, [a, b])
+    later = evolve_district(district, new_students=30, withdrawals=0, teacher_changes=0)
+    sis.publish(later, modified="2026-09-01T00:00:00.000Z")
+    start = len(sis.requests)
+    again = fetch_each(connector, sis, [a])[a]
+    assert users_reads(sis, start) == 1
+    assert {p.sis_id for p in again.people if p.kind is PersonKind.STUDENT} >= {
+        p.sis_id for p in later.school(a).students()
+    }
+    start = len(sis.requests)
+    fetch_each(connector, sis, [b, c])  # b from the new read; c too
+    assert users_reads(sis, start) == 0
+
+
+def test_a_shared_read_expires(
+    connector: OneRosterConnector, sis: FakeOneRosterServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = [1000.0]
+    monkeypatch.setattr(SHARED_USERS, "clock", lambda: now[0])
+    a, b, c = sis.dataset.school_ids()
+    fetch_each(connector, sis, [a])
+    now[0] += 599
+    start = len(sis.requests)
+    fetch_each(connector, sis, [b])
+    assert users_reads(sis, start) == 0  # the default: 10 minutes
+    now[0] += 2
+    fetch_each(connector, sis, [c])
+    assert users_reads(sis, start) == 1
+    short = {"shared_users_max_age_seconds": 30}
+    fetch_each(connector, sis, [a], short)
+    now[0] += 31
+    start = len(sis.requests)
+    fetch_each(connector, sis, [b], short)
+    assert users_reads(sis, start) == 1
+
+
+def test_sharing_can_be_turned_off(connector: OneRosterConnector, sis: FakeOneRosterServer) -> None:
+    fetch_each(connector, sis, sis.dataset.school_ids(), UNSHARED)
+    assert users_reads(sis) == 3
+    assert SHARED_USERS.held() == 0
+
+
+class TwoAccountServer(FakeOneRosterServer):
+    """Signs two OAuth 1 consumers in, as a SIS with two integrations does."""
+
+    OTHER = ("other-client", "other-secret-9876543210")
+
+    def _verify_oauth1(self, request: FakeRequest) -> FakeResponse | None:
+        params = oauth1.parse_authorization_header(request.header("authorization"))
+        given = params.pop("oauth_signature", "")
+        secret = dict([(FAKE_CLIENT_ID, FAKE_CLIENT_SECRET), self.OTHER]).get(
+            params.get("oauth_consumer_key", "")
+        )
+        method = params.get("oauth_signature_method", "")
+        if secret and given == oauth1.signature(
+            request.method, request.url, list(params.items()), secret, signature_method=method
+        ):
+            return None
+        return imsx_error(401, "unauthorisedrequest", "the request signature is not valid")
+
+
+def test_two_accounts_never_share_a_read(connector: OneRosterConnector, district: District) -> None:
+    with TwoAccountServer(district, version="1.1", auth="oauth1") as sis:
+        a, b, c = sis.dataset.school_ids()
+        other = dict(zip(("client_id", "client_secret"), TwoAccountServer.OTHER, strict=True))
+        fetch_each(connector, sis, [a])
+        fetch_each(connector, sis, [b], other)
+        assert users_reads(sis) == 2
+        fetch_each(connector, sis, [c])  # the first account's read
+        fetch_each(connector, sis, [c], other)  # the second's
+        assert users_reads(sis) == 2
+
+
+def test_the_share_key_names_service_credentials_and_never_the_secret() -> None:
+    base = {"base_url": "https://sis.example.org", "client_id": "abc", "client_secret": "s3cr3t"}
+
+    def key(**changes: Any) -> tuple[str, ...]:
+        source = build_source({**base, **changes})
+        assert isinstance(source, RestSource) and source.users_share is not None
+        return source.users_share.key
+
+    assert key() == key()
+    variants = [
+        key(client_secret="other"),
+        key(client_id="xyz"),
+        key(version="1.1"),
+        key(base_path="/ims/oneroster/v1p1"),
+        key(base_url="https://sis2.example.org"),
+        key(oauth_url="https://idp.example.org/token"),
+        key(scopes=["x"]),
+        key(auth="oauth1"),
+        key(auth="oauth1", signature_method="HMAC-SHA1"),
+    ]
+    assert len({key(), *variants}) == len(variants) + 1
+    assert all("s3cr3t" not in part for part in key())
+    unshared = build_source({**base, **UNSHARED})
+    assert isinstance(unshared, RestSource) and unshared.users_share is None
+
+
+def test_delta_reads_are_shared_per_cursor_and_report_the_same_removals(
+    connector: OneRosterConnector, sis: FakeOneRosterServer, district: District
+) -> None:
+    later = evolve_district(district, new_students=12, withdrawals=9, teacher_changes=3)
+    sis.publish(later, modified="2026-09-01T00:00:00.000Z")
+    schools = sis.dataset.school_ids()
+    alone = fetch_each(connector, sis, schools, UNSHARED, since=SINCE)
+    start = len(sis.requests)
+    shared = fetch_each(connector, sis, schools, since=SINCE)
+    assert users_reads(sis, start) == 1
+    assert {r.arg("filter") for r in sis.requests[start:] if r.path.endswith("/users")} == {
+        "dateLastModified>'2026-08-15T00:00:00Z'"
+    }
+    for school in schools:
+        assert_same(shared[school], alone[school])
+        assert RecordKind.STUDENT in shared[school].context.delta_kinds
+    assert any(f.context.removed.get(RecordKind.STUDENT) for f in shared.values())
+    start = len(sis.requests)
+    fetch_each(connector, sis, schools[:1], since=SINCE + dt.timedelta(days=1))
+    fetch_each(connector, sis, schools[1:2])  # a full read is not the delta's either
+    assert users_reads(sis, start) == 2
+
+
+def test_a_refused_delta_filter_is_shared_as_a_full_read(
+    connector: OneRosterConnector, district: District
+) -> None:
+    with FakeOneRosterServer(district, supports_filter=False) as sis:
+        schools = sis.dataset.school_ids()
+        alone = fetch_each(connector, sis, schools, UNSHARED, since=SINCE)
+        start = len(sis.requests)
+        shared = fetch_each(connector, sis, schools, since=SINCE)
+        full_reads = [
+            r
+            for r in sis.requests[start:]
+            if r.path.endswith("/users") and r.arg("offset") == "0" and not r.arg("filter")
+        ]
+        assert len(full_reads) == 1
+        for school in schools:
+            assert_same(shared[school], alone[school])
+            assert RecordKind.STUDENT not in shared[school].context.delta_kinds
+
+
+@pytest.mark.parametrize("skip", [0, 1], ids=["failed", "partial"])
+def test_a_failed_read_is_not_shared(
+    connector: OneRosterConnector, sis: FakeOneRosterServer, skip: int
+) -> None:
+    a, b, _ = sis.dataset.school_ids()
+    session = connector.rostersync_authenticate(sis.config(page_size=50))
+    fault = sis.inject(Fault(status=503, times=None, skip=skip, path="/users"))
+    with pytest.raises(SisUnavailableError):
+        fetch_school(connector, session, a)
+    assert SHARED_USERS.held() == 0
+    fault.times = 0
+    start = len(sis.requests)
+    shared = fetch_each(connector, sis, [b, a])
+    assert users_reads(sis, start) == 1
+    alone = fetch_each(connector, sis, [b, a], UNSHARED)
+    for school in (a, b):
+        assert_same(shared[school], alone[school])
+
+
+def test_schools_fetched_in_threads_wait_for_one_read(
+    connector: OneRosterConnector, sis: FakeOneRosterServer
+) -> None:
+    schools = sis.dataset.school_ids()
+    alone = fetch_each(connector, sis, schools, UNSHARED)
+    sis.inject(Fault(delay=0.02, times=None, path="/users"))  # reads overlap
+    start = len(sis.requests)
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        each = pool.map(lambda school: fetch_each(connector, sis, [school])[school], schools)
+        shared = dict(zip(schools, each, strict=True))
+    assert users_reads(sis, start) == 1
+    for school in schools:
+        assert_same(shared[school], alone[school])
+
+
+def test_kept_users_hold_only_what_the_feed_reads(sis: FakeOneRosterServer) -> None:
+    for user in sis.dataset.records("users"):
+        kept = compact_user(user)
+        assert "password" not in kept and "userIds" not in kept
+        assert "extension" not in kept.get("metadata", {})
+        assert n.roles_at(kept) == n.roles_at(user)
+        assert n.user_orgs(kept) == n.user_orgs(user)
+        assert n.ref_ids(kept.get("agents")) == n.ref_ids(user.get("agents"))
+        assert n.is_removed(kept) == n.is_removed(user)
+        for school in sis.dataset.school_ids():
+            assert n.roles_at(kept, {school}) == n.roles_at(user, {school})
+        for kind in PersonKind:
+            one, other = FetchContext(sis_school_id="x"), FetchContext(sis_school_id="x")
+            assert n.person_from(kept, kind, ("teacher",), one) == n.person_from(
+                user, kind, ("teacher",), other
+            )
+            assert one.invalid == other.invalid
