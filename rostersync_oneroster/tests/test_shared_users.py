@@ -21,7 +21,7 @@ from rostersync_oneroster import normalise as n
 from rostersync_oneroster.config import build_source
 from rostersync_oneroster.connector import OneRosterConnector
 from rostersync_oneroster.rest import RestSource
-from rostersync_oneroster.shared_users import SHARED_USERS, compact_user
+from rostersync_oneroster.shared_users import SHARED_USERS, UsersIndex
 from rostersync_oneroster.testing import (
     FAKE_CLIENT_ID,
     FAKE_CLIENT_SECRET,
@@ -352,8 +352,12 @@ def test_schools_fetched_in_threads_wait_for_one_read(
 
 
 def test_kept_users_hold_only_what_the_feed_reads(sis: FakeOneRosterServer) -> None:
-    for user in sis.dataset.records("users"):
-        kept = compact_user(user)
+    raw = {u["sourcedId"]: u for u in sis.dataset.records("users")}
+    index = UsersIndex.build(iter(raw.values()), delta=True)
+    served = {u["sourcedId"]: u for s in sis.dataset.school_ids() for u in index.users_of(s)}
+    assert len(served) > 100
+    for sis_id, kept in served.items():
+        user = raw[sis_id]
         assert "password" not in kept and "userIds" not in kept
         assert "extension" not in kept.get("metadata", {})
         assert n.roles_at(kept) == n.roles_at(user)
@@ -368,3 +372,22 @@ def test_kept_users_hold_only_what_the_feed_reads(sis: FakeOneRosterServer) -> N
                 user, kind, ("teacher",), other
             )
             assert one.invalid == other.invalid
+
+
+def test_odd_role_entries_read_the_same_when_kept() -> None:
+    users = [
+        {"sourcedId": "1", "givenName": "A", "roles": [["odd"], {"role": "student", "org": "s"}]},
+        {"sourcedId": "2", "givenName": "B", "roles": ["teacher", {"role": "aide", "org": "s"}]},
+        {
+            "sourcedId": "3",
+            "givenName": "C",
+            "roles": [{"role": ["x"], "org": "s"}],
+            "role": "aide",
+        },
+        {"sourcedId": "4", "givenName": "D", "role": "teacher", "orgs": "s", "grades": "09"},
+    ]
+    kept = UsersIndex.build(iter(users), delta=False).users_of("s")
+    assert [u["sourcedId"] for u in kept] == ["1", "2", "3", "4"]
+    for user, mine in zip(users, kept, strict=True):
+        assert n.roles_at(mine, {"s"}) == n.roles_at(user, {"s"})
+        assert n.strings(mine.get("grades")) == n.strings(user.get("grades"))
