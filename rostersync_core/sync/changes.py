@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import json
 import operator
 import typing
@@ -43,6 +44,7 @@ __all__ = [
     "encode_column",
     "encode_values",
     "kind_from_label",
+    "new_change",
 ]
 
 
@@ -254,6 +256,14 @@ class Change(NamedTuple):
         ]
 
 
+#: A :class:`Change` from all its twelve values in order, built in C (the named tuple's own
+#: constructor is Python code): for the diff's hot loops, which give ``seq`` as the change's
+#: position in :attr:`ChangeSet.changes` and count it with :meth:`ChangeSet.count`.
+new_change = typing.cast(
+    Callable[[tuple[Any, ...]], Change], functools.partial(tuple.__new__, Change)
+)
+
+
 @attrs.frozen
 class AmbiguousRecord:
     """An SIS record that matches more than one platform record: a person must decide."""
@@ -306,7 +316,8 @@ class ChangeSet:
         self.counts[_LABELS[kind._value_]][action._value_] += 1
 
     def count(self, kind: RecordKind, outcome: str, n: int = 1) -> None:
-        """Count ``n`` records of ``kind`` with a non-change outcome (unchanged, skipped)."""
+        """Count ``n`` records of ``kind`` with ``outcome``: unchanged, skipped, or the action
+        of changes appended without :meth:`add`."""
         self.counts[_LABELS[kind._value_]][outcome] += n
 
     def of_kind(self, kind: RecordKind) -> Iterator[Change]:
