@@ -155,17 +155,19 @@ class ReferencePlatform:
         """Apply ``changes`` in one transaction; see the protocol for the rules."""
         if not changes:
             return []
+        # One random draw for the batch: 20 hex digits of it for each change, used by creates.
+        random_hex = secrets.token_hex(10 * len(changes))
         with self.engine.begin() as conn:
             done = _applied(conn, [c.key for c in changes])
             ids: list[str] = []
             todo: list[tuple[PlatformChange, str]] = []
-            for change in changes:
+            for at, change in enumerate(changes):
                 if change.key in done:
                     ids.append(done[change.key])
                     continue
                 pid = change.platform_id
                 if change.action is ChangeAction.CREATE:
-                    pid = new_id(change.kind)
+                    pid = f"{ID_PREFIX[change.kind]}_{random_hex[20 * at:20 * at + 20]}"
                 elif not pid:
                     raise ReferencePlatformError(
                         f"change {change.key!r}: {change.action} needs a platform id"
@@ -176,14 +178,15 @@ class ReferencePlatform:
             for run in _runs(todo):
                 _apply_run(conn, school_id, run)
             executemany(
-                conn,
-                sa.insert(t.ref_applied_changes).values(
-                    change_key=sa.bindparam("k"), school_id=sa.bindparam("s"),
-                    platform_id=sa.bindparam("p"),
-                ),
-                [{"k": c.key, "s": school_id, "p": pid} for c, pid in todo],
+                conn, _REMEMBER, [(c.key, school_id, pid) for c, pid in todo], ("k", "s", "p")
             )
         return ids
+
+
+#: Remembers a change key with the platform id it produced.
+_REMEMBER = sa.insert(t.ref_applied_changes).values(
+    change_key=sa.bindparam("k"), school_id=sa.bindparam("s"), platform_id=sa.bindparam("p")
+)
 
 
 def _applied(conn: sa.Connection, keys: Sequence[str]) -> dict[str, str]:

@@ -246,21 +246,39 @@ def exclusions_from_json(data: Mapping[str, Mapping[str, list[str]]]) -> Exclusi
     )
 
 
-def _change(row: Any) -> Change:
-    return Change(
-        seq=row.seq,
-        kind=RecordKind(row.kind),
-        action=SyncAction(row.action),
-        sis_id=row.sis_id,
-        platform_id=row.platform_id,
-        before=decode_values(row.before),
-        after=decode_values(row.after),
-        fields=tuple(row.fields.split(",")) if row.fields else (),
-        refs=tuple(row.refs.split(",")) if row.refs else (),
-        applied=bool(row.applied),
-        result_id=row.result_id,
-        reverted=bool(row.reverted),
-    )
+#: Enum members by value: a dict look-up is ~15x cheaper than calling the enum class, and
+#: apply reads every change of a request (1.3 million for a 100,000-student first sync).
+_KINDS = {k.value: k for k in RecordKind}
+_ACTIONS = {a.value: a for a in SyncAction}
+_c = sync_changes.c
+#: :class:`Change`'s fields, in order.
+_CHANGE_COLUMNS = (
+    _c.seq, _c.kind, _c.action, _c.sis_id, _c.platform_id, _c.before, _c.after, _c.fields,
+    _c.refs, _c.applied, _c.result_id, _c.reverted,
+)
+
+
+class _Names(dict[str, tuple[str, ...]]):
+    """A stored comma-separated field list -> tuple, split once per distinct list."""
+
+    def __missing__(self, text: str) -> tuple[str, ...]:
+        value = self[text] = tuple(text.split(",")) if text else ()
+        return value
+
+
+def _changes(rows: Sequence[Sequence[Any]]) -> list[Change]:
+    """Changes from rows of :data:`_CHANGE_COLUMNS` (booleans already converted)."""
+    kinds, actions, names, decode = _KINDS, _ACTIONS, _Names(), decode_values
+    return [
+        Change(
+            seq, kinds[kind], actions[action], sis_id, platform_id, decode(before),
+            decode(after), names[fields], names[refs], applied, result_id, reverted,
+        )
+        for (
+            seq, kind, action, sis_id, platform_id, before, after, fields, refs, applied,
+            result_id, reverted,
+        ) in rows
+    ]
 
 
 def iter_changes(
@@ -277,7 +295,7 @@ def iter_changes(
     c = sync_changes.c
     last: int | None = None
     while True:
-        query = sa.select(sync_changes).where(c.job_id == job_id)
+        query = sa.select(*_CHANGE_COLUMNS).where(c.job_id == job_id)
         if kind is not None:
             query = query.where(c.kind == str(kind))
         if applied is not None:
@@ -291,6 +309,5 @@ def iter_changes(
             rows = conn.execute(query).all()
         if not rows:
             return
-        for row in rows:
-            yield _change(row)
+        yield from _changes(rows)
         last = rows[-1].seq
