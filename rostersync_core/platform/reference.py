@@ -44,7 +44,7 @@ from rostersync_core.platform.reference_rows import (
     records_from_rows,
 )
 from rostersync_core.store import tables as t
-from rostersync_core.store.sql import chunked, executemany, upsert
+from rostersync_core.store.sql import chunked, insert_many, update_many, upsert
 
 __all__ = ["ReferencePlatform", "ReferencePlatformError"]
 
@@ -177,16 +177,11 @@ class ReferencePlatform:
                 todo.append((change, pid))
             for run in _runs(todo):
                 _apply_run(conn, school_id, run)
-            executemany(
-                conn, _REMEMBER, [(c.key, school_id, pid) for c, pid in todo], ("k", "s", "p")
+            insert_many(
+                conn, t.ref_applied_changes, ("change_key", "school_id", "platform_id"),
+                [(c.key, school_id, pid) for c, pid in todo],
             )
         return ids
-
-
-#: Remembers a change key with the platform id it produced.
-_REMEMBER = sa.insert(t.ref_applied_changes).values(
-    change_key=sa.bindparam("k"), school_id=sa.bindparam("s"), platform_id=sa.bindparam("p")
-)
 
 
 def _applied(conn: sa.Connection, keys: Sequence[str]) -> dict[str, str]:
@@ -227,18 +222,17 @@ def _apply_run(conn: sa.Connection, school_id: str, run: list[tuple[PlatformChan
             (pid, school_id, False, *column_tuple(kind, _values_of(change)))
             for change, pid in run
         ]
-        stmt = sa.insert(table).values({c: sa.bindparam(c) for c in names})
-        executemany(conn, stmt, rows, names)
+        insert_many(conn, table, names, rows)
         return
     fields = first.fields if action in (ChangeAction.UPDATE, ChangeAction.RESTORE) else ()
     columns = _columns_for(kind, fields, first.key)
-    sets: dict[str, Any] = {col: sa.bindparam(f"v_{col}") for col in columns}
+    constants: dict[str, sa.ColumnElement[Any]] = {}
     if action is ChangeAction.ARCHIVE:
-        sets["archived"] = sa.true()
+        constants["archived"] = sa.true()
     elif action is ChangeAction.RESTORE:
-        sets["archived"] = sa.false()
-    if not sets:
-        sets = {"id": sa.bindparam("b_id")}  # an UPDATE with no fields: a no-op write
+        constants["archived"] = sa.false()
+    elif not columns:
+        constants["id"] = table.c.id  # an UPDATE with no fields: a no-op write
     order = column_names(kind)
     picks = [order.index(col) for col in columns]
     params: list[tuple[Any, ...]] = []
@@ -247,14 +241,10 @@ def _apply_run(conn: sa.Connection, school_id: str, run: list[tuple[PlatformChan
         if picks:
             full = column_tuple(kind, _values_of(change))
             picked = tuple(full[i] for i in picks)
-        params.append((*picked, pid, school_id))
-    update = (
-        table.update()
-        .where(table.c.id == sa.bindparam("b_id"), table.c.school_id == sa.bindparam("b_school"))
-        .values(**sets)
+        params.append((pid, school_id, *picked))
+    rowcount = update_many(
+        conn, table, params, keys=("id", "school_id"), columns=columns, constants=constants
     )
-    param_names = [*(f"v_{col}" for col in columns), "b_id", "b_school"]
-    rowcount = executemany(conn, update, params, param_names)
     if rowcount not in (-1, len(params)):
         missing = _first_missing(conn, table, school_id, [pid for _, pid in run])
         raise ReferencePlatformError(

@@ -10,7 +10,7 @@ from typing import Any, TypeVar, cast
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-__all__ = ["as_utc", "chunked", "executemany", "now", "upsert"]
+__all__ = ["as_utc", "chunked", "executemany", "insert_many", "now", "update_many", "upsert"]
 
 T = TypeVar("T")
 
@@ -100,6 +100,81 @@ def executemany(
             params = [dict(row) for row in mappings]
     result = conn.exec_driver_sql(str(compiled), params)
     return int(result.rowcount)
+
+
+def insert_many(
+    conn: sa.Connection, table: sa.Table, names: Sequence[str], rows: Sequence[tuple[Any, ...]]
+) -> None:
+    """Insert ``rows`` into ``table``: each a tuple of the values of the columns ``names``,
+    as the driver takes them (str, int, bool, date, None).
+
+    On PostgreSQL the rows go in one ``COPY`` (a tenth of the client CPU of an
+    ``executemany``: measured 0.06 s against 0.9 s for 131,000 rows), elsewhere through
+    :func:`executemany`. Either way inside ``conn``'s transaction, all or nothing.
+    """
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        quote = conn.dialect.identifier_preparer.quote
+        copy_sql = (
+            f"COPY {conn.dialect.identifier_preparer.format_table(table)} "
+            f"({', '.join(quote(n) for n in names)}) FROM STDIN"
+        )
+        driver: Any = conn.connection.driver_connection  # psycopg: the transaction's own
+        try:
+            with driver.cursor() as cursor, cursor.copy(copy_sql) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        except conn.dialect.loaded_dbapi.Error as exc:  # as SQLAlchemy raises it elsewhere
+            raise sa.exc.DBAPIError.instance(
+                copy_sql, None, exc, conn.dialect.loaded_dbapi.Error, dialect=conn.dialect
+            ) from exc
+        return
+    stmt = sa.insert(table).values({n: sa.bindparam(n) for n in names})
+    executemany(conn, stmt, rows, names)
+
+
+def update_many(
+    conn: sa.Connection,
+    table: sa.Table,
+    rows: Sequence[tuple[Any, ...]],
+    *,
+    keys: Sequence[str],
+    columns: Sequence[str] = (),
+    constants: Mapping[str, sa.ColumnElement[Any]] | None = None,
+) -> int:
+    """Update one row of ``table`` per item of ``rows``; return how many rows were updated.
+
+    Each item is a tuple: the values of the ``keys`` columns (which row), then the new values
+    of ``columns``, as the driver takes them. ``constants`` are SQL expressions set on every
+    row (``{"applied": sa.true()}``). On PostgreSQL, when no two items name the same row,
+    one ``UPDATE ... FROM unnest(arrays)`` does them all (a third of the client CPU of an
+    ``executemany``); otherwise, and elsewhere, :func:`executemany` runs them in order.
+    """
+    if not rows:
+        return 0
+    width = len(keys)
+    sets: dict[str, Any] = dict(constants or {})
+    if conn.dialect.name == "postgresql" and len({r[:width] for r in rows}) == len(rows):
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        names = [*keys, *columns]
+        arrays = [sa.bindparam(f"a_{n}", type_=ARRAY(table.c[n].type)) for n in names]
+        given = sa.func.unnest(*arrays).table_valued(*names).render_derived()
+        stmt = (
+            sa.update(table)
+            .where(*(table.c[k] == given.c[k] for k in keys))
+            .values({**sets, **{c: given.c[c] for c in columns}})
+        )
+        params = {f"a_{n}": list(values) for n, values in zip(names, zip(*rows, strict=True),
+                                                                 strict=True)}
+        return int(conn.execute(stmt, params).rowcount)
+    stmt = (
+        sa.update(table)
+        .where(*(table.c[k] == sa.bindparam(f"k_{k}") for k in keys))
+        .values({**sets, **{c: sa.bindparam(f"v_{c}") for c in columns}})
+    )
+    return executemany(conn, stmt, rows, [*(f"k_{k}" for k in keys), *(f"v_{c}" for c in columns)])
 
 
 def _picker(keys: list[Any]) -> Any:

@@ -30,7 +30,7 @@ from rostersync_core.platform.protocol import (
 )
 from rostersync_core.plugins import PluginHost
 from rostersync_core.store import StateStore
-from rostersync_core.store.sql import chunked, executemany, now
+from rostersync_core.store.sql import chunked, now, update_many
 from rostersync_core.store.sync_tables import sync_changes, sync_jobs
 from rostersync_core.sync.changes import Change, SyncAction
 from rostersync_core.sync.diff import ENTITY_KINDS
@@ -290,14 +290,6 @@ def _apply(
     )
 
 
-#: Marks a change applied with the id it produced (run through the driver's executemany).
-_MARK_APPLIED = (
-    sa.update(sync_changes)
-    .where(sync_changes.c.job_id == sa.bindparam("j"), sync_changes.c.seq == sa.bindparam("s"))
-    .values(applied=sa.true(), result_id=sa.bindparam("r"))
-)
-
-
 def _record_batch(
     store: StateStore,
     job: SyncJob,
@@ -305,17 +297,20 @@ def _record_batch(
     results: Mapping[int, str],
     created: dict[tuple[RecordKind, str], str],
 ) -> None:
-    marks: list[tuple[str, int, int]] = []
+    marks: list[tuple[int, int, str]] = []
     new_links: dict[RecordKind, dict[str, str]] = {}
     for change in batch:
         result = results.get(change.seq, change.platform_id)
-        marks.append((result, job.id, change.seq))
+        marks.append((job.id, change.seq, result))
         if change.kind in ENTITY_KINDS and change.action in (SyncAction.CREATE, SyncAction.LINK):
             new_links.setdefault(change.kind, {})[change.sis_id] = result
         if change.action is SyncAction.CREATE:
             created[(change.kind, change.sis_id)] = result
     with store.engine.begin() as conn:
-        executemany(conn, _MARK_APPLIED, marks, ("r", "j", "s"))
+        update_many(
+            conn, sync_changes, marks, keys=("job_id", "seq"), columns=("result_id",),
+            constants={"applied": sa.true()},
+        )
         for kind, links in new_links.items():
             store.save_links(job.school_id, kind, links, conn=conn)
         conn.execute(
@@ -414,20 +409,15 @@ def revert_job(
 
 
 def _record_revert(store: StateStore, job: SyncJob, batch: Iterable[Change]) -> None:
-    c = sync_changes.c
     batch = list(batch)
     unlinks: dict[RecordKind, list[str]] = {}
     for change in batch:
         if change.action is SyncAction.LINK:
             unlinks.setdefault(change.kind, []).append(change.sis_id)
     with store.engine.begin() as conn:
-        executemany(
-            conn,
-            sa.update(sync_changes)
-            .where(c.job_id == sa.bindparam("j"), c.seq == sa.bindparam("s"))
-            .values(reverted=sa.true()),
-            [(job.id, ch.seq) for ch in batch],
-            ("j", "s"),
+        update_many(
+            conn, sync_changes, [(job.id, ch.seq) for ch in batch], keys=("job_id", "seq"),
+            constants={"reverted": sa.true()},
         )
         for kind, sis_ids in unlinks.items():
             store.remove_links(job.school_id, kind, sis_ids, conn=conn)

@@ -1,0 +1,140 @@
+"""The bulk write helpers of ``rostersync_core.store.sql`` on both backends: ``insert_many``
+(COPY on PostgreSQL) and ``update_many`` (one UPDATE ... FROM unnest on PostgreSQL)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from rostersync_core.store import StateStore
+from rostersync_core.store import tables as t
+from rostersync_core.store.sql import insert_many, update_many
+
+SCHOOL = "sch-1"
+
+
+def _people(store: StateStore) -> dict[str, tuple[Any, ...]]:
+    c = t.ref_people.c
+    with store.engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(c.id, c.given_name, c.roles, c.enabled, c.archived).order_by(c.id)
+        ).all()
+    return {r.id: tuple(r[1:]) for r in rows}
+
+
+@pytest.fixture
+def people(store: StateStore) -> StateStore:
+    names = ("id", "school_id", "kind", "given_name", "roles", "enabled", "archived")
+    rows = [
+        ("p1", SCHOOL, "student", "Ana", "[]", True, False),
+        ("p2", SCHOOL, "staff", "Bo, \"the\"\tteacher\n", '["teacher"]', False, False),
+        ("p3", SCHOOL, "family", "Zoë \\ N", "[]", True, True),
+    ]
+    with store.engine.begin() as conn:
+        conn.execute(sa.insert(t.ref_schools).values(id=SCHOOL, name="School"))
+        insert_many(conn, t.ref_people, names, rows)
+    return store
+
+
+def test_insert_many_writes_every_value_as_given(people: StateStore) -> None:
+    assert _people(people) == {
+        "p1": ("Ana", "[]", True, False),
+        "p2": ("Bo, \"the\"\tteacher\n", '["teacher"]', False, False),
+        "p3": ("Zoë \\ N", "[]", True, True),
+    }
+
+
+def test_insert_many_writes_dates_and_nulls(people: StateStore) -> None:
+    names = ("id", "school_id", "sis_id", "title")
+    with people.engine.begin() as conn:
+        insert_many(conn, t.ref_classes, names, [("c1", SCHOOL, "C-1", "Maths")])
+        insert_many(
+            conn,
+            t.ref_enrolments,
+            ("id", "school_id", "class_id", "person_id", "role", "is_primary", "begin_date",
+             "end_date"),
+            [
+                ("e1", SCHOOL, "c1", "p1", "student", False, dt.date(2026, 9, 1), None),
+                ("e2", SCHOOL, "c1", "p2", "teacher", True, None, dt.date(2027, 6, 30)),
+            ],
+        )
+    c = t.ref_enrolments.c
+    with people.engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(c.id, c.is_primary, c.begin_date, c.end_date).order_by(c.id)
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        ("e1", False, dt.date(2026, 9, 1), None),
+        ("e2", True, None, dt.date(2027, 6, 30)),
+    ]
+
+
+def test_insert_many_is_part_of_the_transaction(people: StateStore) -> None:
+    names = ("id", "school_id", "kind", "given_name")
+    with pytest.raises(RuntimeError), people.engine.begin() as conn:
+        insert_many(conn, t.ref_people, names, [("p4", SCHOOL, "student", "Cy")])
+        seen = conn.execute(sa.select(t.ref_people.c.id).where(t.ref_people.c.id == "p4"))
+        assert seen.scalar() == "p4"  # visible inside the transaction
+        raise RuntimeError("roll back")
+    assert "p4" not in _people(people)
+
+
+def test_insert_many_of_a_duplicate_key_fails(people: StateStore) -> None:
+    names = ("id", "school_id", "kind", "given_name")
+    with pytest.raises(sa.exc.IntegrityError), people.engine.begin() as conn:
+        insert_many(conn, t.ref_people, names, [("p1", SCHOOL, "student", "Again")])
+    assert _people(people)["p1"][0] == "Ana"
+
+
+def test_update_many_sets_columns_and_constants_by_key(people: StateStore) -> None:
+    with people.engine.begin() as conn:
+        count = update_many(
+            conn,
+            t.ref_people,
+            [("p1", SCHOOL, "Anna", '["x"]'), ("p3", SCHOOL, "Zed", "[]")],
+            keys=("id", "school_id"),
+            columns=("given_name", "roles"),
+            constants={"archived": sa.true()},
+        )
+    assert count == 2
+    assert _people(people) == {
+        "p1": ("Anna", '["x"]', True, True),
+        "p2": ("Bo, \"the\"\tteacher\n", '["teacher"]', False, False),
+        "p3": ("Zed", "[]", True, True),
+    }
+
+
+def test_update_many_counts_only_rows_that_exist(people: StateStore) -> None:
+    with people.engine.begin() as conn:
+        count = update_many(
+            conn,
+            t.ref_people,
+            [("p1", SCHOOL), ("nobody", SCHOOL), ("p2", "other-school")],
+            keys=("id", "school_id"),
+            constants={"enabled": sa.false()},
+        )
+    assert count == 1
+    assert [v[2] for v in _people(people).values()] == [False, False, True]
+
+
+def test_update_many_applies_repeated_keys_in_order(people: StateStore) -> None:
+    with people.engine.begin() as conn:
+        update_many(
+            conn,
+            t.ref_people,
+            [("p1", "first"), ("p2", "other"), ("p1", "last")],
+            keys=("id",),
+            columns=("given_name",),
+        )
+    assert _people(people)["p1"][0] == "last"
+    assert _people(people)["p2"][0] == "other"
+
+
+def test_bulk_helpers_do_nothing_without_rows(people: StateStore) -> None:
+    with people.engine.begin() as conn:
+        insert_many(conn, t.ref_people, ("id",), [])
+        assert update_many(conn, t.ref_people, [], keys=("id",), columns=("given_name",)) == 0
+    assert len(_people(people)) == 3
