@@ -264,6 +264,9 @@ new_change = typing.cast(
 )
 
 
+_ACTION_OF = operator.itemgetter(Change._fields.index("action"))
+
+
 @attrs.frozen
 class AmbiguousRecord:
     """An SIS record that matches more than one platform record: a person must decide."""
@@ -326,7 +329,7 @@ class ChangeSet:
     @property
     def total_changes(self) -> int:
         """Changes that write to the platform (links excluded)."""
-        return sum(1 for c in self.changes if c.action is not SyncAction.LINK)
+        return len(self.changes) - operator.countOf(map(_ACTION_OF, self.changes), SyncAction.LINK)
 
 
 def counts_total(counts: Mapping[str, Mapping[str, int]], action: str) -> int:

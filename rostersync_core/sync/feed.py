@@ -20,6 +20,7 @@ from rostersync_core.fetch import FetchContext
 from rostersync_core.matching import match_records
 from rostersync_core.model import (
     Enrolment,
+    EnrolmentRole,
     FamilyLink,
     Person,
     PersonKind,
@@ -31,10 +32,11 @@ from rostersync_core.platform.protocol import PlatformRecord
 from rostersync_core.plugins import PluginHost
 from rostersync_core.store import StateStore
 from rostersync_core.sync.changes import KIND_LABELS, AmbiguousRecord
-from rostersync_core.sync.diff import ENTITY_KINDS, SisFeed, feed_key
+from rostersync_core.sync.sis_feed import ENTITY_KINDS, STAFF_KEY_SUFFIX, SisFeed
 
 __all__ = ["FetchedFrom", "Silent", "SyncProgress", "check_mapped", "fetch_feed", "match_unlinked"]
 
+_STUDENT = EnrolmentRole.STUDENT
 _PERSON_KINDS = {
     PersonKind.STUDENT: RecordKind.STUDENT,
     PersonKind.STAFF: RecordKind.STAFF,
@@ -131,10 +133,13 @@ def fetch_feed(
     enrolments = feed.joins[RecordKind.ENROLMENT]
     family_links = feed.joins[RecordKind.FAMILY_LINK]
     for record in adjusted(connector.fetch_enrolments(session, context)):
-        if type(record) is Enrolment:
-            enrolments[feed_key(record)] = record
+        if type(record) is Enrolment:  # keyed as feed_key does, without a call per record
+            key = f"{record.class_sis_id}|{record.person_sis_id}"
+            if record.role is not _STUDENT:
+                key += STAFF_KEY_SUFFIX
+            enrolments[key] = record
         elif type(record) is FamilyLink:
-            family_links[feed_key(record)] = record
+            family_links[f"{record.family_sis_id}|{record.student_sis_id}"] = record
     check_mapped(school_id, sorted(missing_grades), sorted(missing_subjects))
     feed.invalid = list(context.invalid)
     feed.delta_kinds = set(context.delta_kinds)

@@ -126,7 +126,7 @@ def _request(n: int) -> ChangeSet:
     return cs
 
 
-@pytest.mark.parametrize("n", [3, 5003])  # one chunk of rows, and more than one
+@pytest.mark.parametrize("n", [3, 50, 5003])  # a part of a batch, one batch, many chunks
 def test_a_saved_request_reads_back_change_for_change(store: Any, n: int) -> None:
     with store.engine.begin() as conn:
         job_id = insert_job(conn, "maple", "manual")
