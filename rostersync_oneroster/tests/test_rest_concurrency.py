@@ -13,6 +13,7 @@ from rostersync_oneroster.connector import OneRosterConnector, OneRosterSession
 from rostersync_oneroster.rest import RestSource
 from rostersync_oneroster.testing import FakeOneRosterServer
 from rostersync_oneroster.testing.fetching import fetch_school
+from rostersync_oneroster.typed import user_row
 
 
 class BusyOneRosterServer(FakeOneRosterServer):
@@ -62,7 +63,7 @@ def test_users_are_read_concurrently_each_once_and_in_order(
             sis.config(page_size=7, max_concurrency=4, **UNSHARED)
         )
         users = rest_source(session).records("users", school_id=school_id, since=None)
-        assert [r["sourcedId"] for r in users] == all_user_ids(sis)
+        assert [user_row(r).sis_id() for r in users] == all_user_ids(sis)
         assert sorted(sis.user_offsets()) == list(range(0, len(all_user_ids(sis)), 7))
         assert 1 < sis.most_in_flight <= 4
 
@@ -88,7 +89,7 @@ def test_a_serial_configuration_keeps_one_request_in_flight(
             sis.config(page_size=7, max_concurrency=1, **UNSHARED)
         )
         users = rest_source(session).records("users", school_id=school_id, since=None)
-        assert [r["sourcedId"] for r in users] == all_user_ids(sis)
+        assert [user_row(r).sis_id() for r in users] == all_user_ids(sis)
         assert sis.most_in_flight == 1
 
 
@@ -100,7 +101,7 @@ def test_without_a_count_header_users_are_paged_one_request_at_a_time(
             sis.config(page_size=7, max_concurrency=4, **UNSHARED)
         )
         users = rest_source(session).records("users", school_id=school_id, since=None)
-        assert [r["sourcedId"] for r in users] == all_user_ids(sis)
+        assert [user_row(r).sis_id() for r in users] == all_user_ids(sis)
         assert sis.most_in_flight == 1
         offsets = sis.user_offsets()
         assert offsets == list(range(0, 7 * len(offsets), 7))

@@ -375,7 +375,7 @@ def test_kept_users_hold_only_what_the_feed_reads(sis: FakeOneRosterServer) -> N
 
 
 def test_odd_role_entries_read_the_same_when_kept() -> None:
-    users = [
+    users: list[dict[str, Any]] = [
         {"sourcedId": "1", "givenName": "A", "roles": [["odd"], {"role": "student", "org": "s"}]},
         {"sourcedId": "2", "givenName": "B", "roles": ["teacher", {"role": "aide", "org": "s"}]},
         {

@@ -35,6 +35,7 @@ from rostersync_core.model import (
 )
 from rostersync_oneroster import normalise as n
 from rostersync_oneroster.source import RosterSource
+from rostersync_oneroster.typed import enrollment_row, user_row
 
 __all__ = ["SchoolFeed"]
 
@@ -98,10 +99,12 @@ class SchoolFeed:
             self.source.require_school(self.school_id)
             self._checked = True
 
-    def _rows(
-        self, collection: str, context: FetchContext, kind: RecordKind
-    ) -> Iterator[dict[str, Any]]:
+    def _rows(self, collection: str, context: FetchContext, kind: RecordKind) -> Iterator[Any]:
+        """The source's rows: dicts, or typed structs (:mod:`.typed`)."""
         for row in self.source.records(collection, school_id=self.school_id, since=self.since):
+            if type(row) is not dict:
+                yield row  # typed: valid by construction
+                continue
             problem = row.get("\0invalid")
             if problem:
                 context.report_invalid(kind, str(row.get("sourcedId") or ""), str(problem))
@@ -110,7 +113,7 @@ class SchoolFeed:
 
     def _read(
         self, collection: str, context: FetchContext, kind: RecordKind
-    ) -> tuple[bool, Iterator[dict[str, Any]]]:
+    ) -> tuple[bool, Iterator[Any]]:
         """(is it a delta, the rows). Decided after the first row: a REST server that
         refuses the delta filter is read in full instead."""
         rows = self._rows(collection, context, kind)
@@ -219,21 +222,22 @@ class SchoolFeed:
         family_rows: list[_FamilyCandidate] = []
         student_agents: dict[str, tuple[str, ...]] = {}
         for row in rows:
-            sis_id = n.text(row.get("sourcedId"))
-            roles_here = n.roles_at(row, here)
-            all_roles = n.roles_at(row)
-            if n.is_removed(row):
+            user = user_row(row)
+            sis_id = user.sis_id()
+            roles_here = user.roles_at(here)
+            all_roles = user.roles_at()
+            if user.removed():
                 if delta:
-                    self._report_removed_user(context, sis_id, all_roles, row)
+                    self._report_removed_user(context, sis_id, all_roles, user.agent_ids())
                 continue
             if "student" in roles_here:
-                person = n.person_from(row, PersonKind.STUDENT, (), context)
+                person = user.person(PersonKind.STUDENT, (), context)
                 if person is not None:
                     students.append(person)
-                    student_agents[person.sis_id] = n.ref_ids(row.get("agents"))
+                    student_agents[person.sis_id] = user.agent_ids()
             staff_roles = tuple(r for r in roles_here if r in n.STAFF_ROLES)
             if staff_roles:
-                person = n.person_from(row, PersonKind.STAFF, staff_roles, context)
+                person = user.person(PersonKind.STAFF, staff_roles, context)
                 if person is not None:
                     staff.append(person)
             family_role = next((r for r in all_roles if r in n.FAMILY_ROLES), "")
@@ -242,11 +246,11 @@ class SchoolFeed:
                 family_rows.append(
                     _FamilyCandidate(
                         sis_id,
-                        n.person_from(row, PersonKind.FAMILY, (), scratch),
+                        user.person(PersonKind.FAMILY, (), scratch),
                         scratch.invalid[0].reason if scratch.invalid else "",
                         family_role,
-                        n.ref_ids(row.get("agents")),
-                        self.school_id in n.user_orgs(row),
+                        user.agent_ids(),
+                        self.school_id in user.org_ids(),
                     )
                 )
         students.sort(key=lambda p: p.sis_id)
@@ -304,11 +308,10 @@ class SchoolFeed:
 
     @staticmethod
     def _report_removed_user(
-        context: FetchContext, sis_id: str, roles: list[str], row: dict[str, Any]
+        context: FetchContext, sis_id: str, roles: list[str], agents: tuple[str, ...]
     ) -> None:
         """A ``tobedeleted`` user in a delta: gone, with the family links its ``agents``
         still name (a delta cannot show them disappear otherwise)."""
-        agents = n.ref_ids(row.get("agents"))
         for agent in agents:
             if "student" in roles:
                 context.report_removed(RecordKind.FAMILY_LINK, f"{agent}|{sis_id}")
@@ -334,17 +337,17 @@ class SchoolFeed:
         users_delta = self.source.is_delta("users", self.since)
         classes_delta = self.source.is_delta("classes", self.since)
         seen: set[str] = set()
+        school_id = self.school_id
         for row in rows:
-            class_id = n.ref_id(row.get("class"))
-            if n.ref_id(row.get("school")) != self.school_id and class_id not in classes:
+            read = enrollment_row(row)
+            class_id = read.class_id()
+            if class_id not in classes and read.school_id() != school_id:
                 continue
-            if n.is_removed(row):
-                if delta and class_id and n.ref_id(row.get("user")):
-                    context.report_removed(
-                        RecordKind.ENROLMENT, f"{class_id}|{n.ref_id(row.get('user'))}"
-                    )
+            if read.removed():
+                if delta and class_id and read.user_id():
+                    context.report_removed(RecordKind.ENROLMENT, f"{class_id}|{read.user_id()}")
                 continue
-            enrolment = n.enrolment_from(row, context)
+            enrolment = read.enrolment(context)
             if enrolment is None or enrolment.key in seen:
                 continue
             wanted = people.ids[

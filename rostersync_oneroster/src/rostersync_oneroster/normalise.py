@@ -32,9 +32,13 @@ from rostersync_core.model import (
 
 __all__ = [
     "CEDS_GRADES",
+    "ENROLMENT_ROLES",
     "FAMILY_ROLES",
+    "REMOVED_STATUSES",
     "STAFF_ROLES",
     "boolean",
+    "build_enrolment",
+    "build_person",
     "course_from",
     "enrolment_from",
     "grade",
@@ -76,8 +80,15 @@ STAFF_ROLES = frozenset(
     }
 )
 FAMILY_ROLES = frozenset({"guardian", "parent", "relative"})
+#: ``status`` values (lower case) meaning the record is gone.
+REMOVED_STATUSES = frozenset({"tobedeleted", "inactive", "deleted"})
+_RECORD_KINDS = {
+    PersonKind.STUDENT: RecordKind.STUDENT,
+    PersonKind.STAFF: RecordKind.STAFF,
+    PersonKind.FAMILY: RecordKind.FAMILY,
+}
 
-_ENROLMENT_ROLES = {
+ENROLMENT_ROLES = {
     "student": EnrolmentRole.STUDENT,
     "teacher": EnrolmentRole.TEACHER,
     "administrator": EnrolmentRole.ADMINISTRATOR,
@@ -153,7 +164,7 @@ def date(value: Any, field: str) -> dt.date | None:
 
 def is_removed(record: dict[str, Any]) -> bool:
     """``tobedeleted`` (or 1.0's ``inactive``): the record is gone."""
-    return text(record.get("status")).lower() in ("tobedeleted", "inactive", "deleted")
+    return text(record.get("status")).lower() in REMOVED_STATUSES
 
 
 def grade(code: str) -> Grade:
@@ -277,63 +288,111 @@ def person_from(
     user: dict[str, Any], kind: PersonKind, roles: tuple[str, ...], context: FetchContext
 ) -> Person | None:
     """A person of ``kind`` from a user record (``roles``: a staff member's roles here)."""
-    record_kind = {
-        PersonKind.STUDENT: RecordKind.STUDENT,
-        PersonKind.STAFF: RecordKind.STAFF,
-        PersonKind.FAMILY: RecordKind.FAMILY,
-    }[kind]
-    sis_id = text(user.get("sourcedId"))
-    given = text(user.get("givenName"))
-    family = text(user.get("familyName"))
+    meta = _metadata(user)
+    return build_person(
+        kind,
+        roles,
+        context,
+        sis_id=text(user.get("sourcedId")),
+        given=text(user.get("givenName")),
+        family=text(user.get("familyName")),
+        preferred=text(
+            user.get("preferredFirstName")
+            or user.get("preferredGivenName")
+            or meta.get("preferredFirstName")
+            or meta.get("preferredGivenName")
+        ),
+        middle=text(user.get("middleName")),
+        email=text(user.get("email")),
+        username=text(user.get("username")),
+        identifier=text(user.get("identifier")),
+        phone=text(user.get("phone")),
+        grades=user.get("grades"),
+        enabled=user.get("enabledUser"),
+    )
+
+
+def build_person(
+    kind: PersonKind,
+    roles: tuple[str, ...],
+    context: FetchContext,
+    *,
+    sis_id: str,
+    given: str,
+    family: str,
+    preferred: str,
+    middle: str,
+    email: str,
+    username: str,
+    identifier: str,
+    phone: str,
+    grades: Any,
+    enabled: Any,
+) -> Person | None:
+    """A person from a user's fields (texts already trimmed; ``grades`` and ``enabled`` as
+    read), or ``None`` with the problem reported."""
     if not sis_id:
-        context.report_invalid(record_kind, "", "sourcedId is missing")
+        context.report_invalid(_RECORD_KINDS[kind], "", "sourcedId is missing")
         return None
     if not given and not family:
         context.report_invalid(
-            record_kind, sis_id, "the user has neither a given nor a family name"
+            _RECORD_KINDS[kind], sis_id, "the user has neither a given nor a family name"
         )
         return None
-    meta = _metadata(user)
-    preferred = text(
-        user.get("preferredFirstName")
-        or user.get("preferredGivenName")
-        or meta.get("preferredFirstName")
-        or meta.get("preferredGivenName")
-    )
-    grades = strings(user.get("grades")) if kind is PersonKind.STUDENT else ()
+    grade_ids = strings(grades) if kind is PersonKind.STUDENT else ()
     return Person(
         sis_id,
         kind,
         given,
         family,
-        middle_name=text(user.get("middleName")),
+        middle_name=middle,
         preferred_name=preferred,
-        email=text(user.get("email")),
-        username=text(user.get("username")),
-        identifier=text(user.get("identifier")),
-        grade_id=grades[0] if grades else "",
-        phone=text(user.get("phone")),
+        email=email,
+        username=username,
+        identifier=identifier,
+        grade_id=grade_ids[0] if grade_ids else "",
+        phone=phone,
         roles=roles if kind is PersonKind.STAFF else (),
-        enabled=boolean(user.get("enabledUser"), True),
+        enabled=boolean(enabled, True),
     )
 
 
 def enrolment_from(record: dict[str, Any], context: FetchContext) -> Enrolment | None:
     """An enrolment, or ``None`` (invalid rows reported; family roles skipped quietly)."""
-    sis_id = text(record.get("sourcedId"))
-    class_id = ref_id(record.get("class"))
-    user_id = ref_id(record.get("user"))
-    role_name = text(record.get("role"))
+    return build_enrolment(
+        context,
+        sis_id=text(record.get("sourcedId")),
+        class_id=ref_id(record.get("class")),
+        user_id=ref_id(record.get("user")),
+        role_name=text(record.get("role")),
+        begin=record.get("beginDate"),
+        end=record.get("endDate"),
+        primary=record.get("primary"),
+    )
+
+
+def build_enrolment(
+    context: FetchContext,
+    *,
+    sis_id: str,
+    class_id: str,
+    user_id: str,
+    role_name: str,
+    begin: Any,
+    end: Any,
+    primary: Any,
+) -> Enrolment | None:
+    """An enrolment from its fields (ids and role trimmed; dates and ``primary`` as read)."""
     if role_name in _IGNORED_ENROLMENT_ROLES:
         return None
     try:
         if not class_id or not user_id:
             raise BadRow("the class or the user is missing")
-        role = _ENROLMENT_ROLES.get(role_name)
+        role = ENROLMENT_ROLES.get(role_name)
         if role is None:
             raise BadRow("role is not a OneRoster enrolment role")
-        begin = date(record.get("beginDate"), "beginDate")
-        end = date(record.get("endDate"), "endDate")
+        begin_date = date(begin, "beginDate")
+        end_date = date(end, "endDate")
     except BadRow as exc:
         context.report_invalid(RecordKind.ENROLMENT, sis_id, str(exc))
         return None
@@ -341,8 +400,8 @@ def enrolment_from(record: dict[str, Any], context: FetchContext) -> Enrolment |
         class_id,
         user_id,
         role,
-        primary=boolean(record.get("primary"), False),
-        begin_date=begin,
-        end_date=end,
+        primary=boolean(primary, False),
+        begin_date=begin_date,
+        end_date=end_date,
         sis_id=sis_id,
     )

@@ -8,6 +8,8 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
+from msgspec import Struct
+
 from rostersync_core.errors import InvalidSisDataError, UnknownSchoolError
 from rostersync_core.http import (
     SisClient,
@@ -17,6 +19,7 @@ from rostersync_core.http import (
     segment,
 )
 from rostersync_oneroster.shared_users import UsersShare
+from rostersync_oneroster.typed import page_decoder
 
 __all__ = ["DELTA_COLLECTIONS", "RestSource", "delta_filter"]
 
@@ -66,7 +69,9 @@ class RestSource:
 
     def _pages(
         self, path: str, key: str, *, filter_: str | None = None, limit: int | None = None
-    ) -> Iterator[dict[str, Any]]:
+    ) -> Iterator[Any]:
+        """The records of ``path``: dicts, or for ``users`` and ``enrollments`` typed
+        structs (a page that does not fit the types comes as dicts: see :mod:`.typed`)."""
         params: list[tuple[str, str | int | float]] = [("sort", "sourcedId"), ("orderBy", "asc")]
         if filter_:
             params.append(("filter", filter_))
@@ -79,14 +84,18 @@ class RestSource:
             page_size=self.page_size,
             max_records=limit,
             concurrent=True,
+            decode=page_decoder(key),
         ):
             for record in page:
-                if not isinstance(record, dict):
+                if isinstance(record, dict):
+                    sourced_id = str(record.get("sourcedId") or "")
+                elif isinstance(record, Struct):
+                    sourced_id = getattr(record, "sourcedId", None) or ""
+                else:
                     raise InvalidSisDataError(
                         f"{self.description} sent a '{key}' entry that is not an object "
                         f"(GET /{path})"
                     )
-                sourced_id = str(record.get("sourcedId") or "")
                 if sourced_id and sourced_id in seen:
                     continue  # rows added mid-fetch shift offsets: a repeat is skipped
                 seen.add(sourced_id)
@@ -116,7 +125,7 @@ class RestSource:
             and collection not in self._filter_refused
         )
 
-    def _delta_or_full(self, path: str, key: str, filter_: str) -> Iterator[dict[str, Any]]:
+    def _delta_or_full(self, path: str, key: str, filter_: str) -> Iterator[Any]:
         rows = self._pages(path, key, filter_=filter_)
         try:
             first = next(rows, None)
@@ -136,7 +145,7 @@ class RestSource:
 
     def records(
         self, collection: str, *, school_id: str, since: dt.datetime | None
-    ) -> Iterator[dict[str, Any]]:
+    ) -> Iterator[Any]:
         if collection == "users" and self.users_share is not None:
             return self._shared_users(self.users_share, school_id, since)
         path = collection
@@ -157,7 +166,7 @@ class RestSource:
             self._filter_refused.add("users")  # the shared read found the filter refused
         yield from users
 
-    def _read_users(self, since: dt.datetime | None) -> tuple[Iterator[dict[str, Any]], bool]:
+    def _read_users(self, since: dt.datetime | None) -> tuple[Iterator[Any], bool]:
         """The district's users and whether they are a delta (known after the first)."""
         if since is not None and self.is_delta("users", since):
             rows = self._delta_or_full("users", "users", delta_filter(since))

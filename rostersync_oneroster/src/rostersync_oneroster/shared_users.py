@@ -189,7 +189,8 @@ class UsersIndex:
     schools: frozenset[str]
 
     @classmethod
-    def build(cls, users: Iterable[dict[str, Any]], *, delta: bool) -> UsersIndex:
+    def build(cls, users: Iterable[Any], *, delta: bool) -> UsersIndex:
+        """The index of ``users`` (dicts, or :class:`~rostersync_oneroster.typed.User`)."""
         rows: list[Packed] = []
         places: list[frozenset[str] | None] = []
         student_places: dict[str, frozenset[str] | None] = {}
@@ -197,7 +198,7 @@ class UsersIndex:
         family: list[int] = []
         memo: dict[Any, Any] = {}
         for user in users:
-            row = compact_user(user)
+            row = compact_user(user) if isinstance(user, dict) else user.compact()
             if n.is_removed(row):
                 if delta:  # a delta reports every removal to every school
                     rows.append(_pack(row, memo))
@@ -277,7 +278,7 @@ class SharedUsers:
         key: Key,
         school_id: str,
         max_age: float,
-        read: Callable[[], tuple[Iterator[dict[str, Any]], bool]],
+        read: Callable[[], tuple[Iterator[Any], bool]],
     ) -> tuple[list[dict[str, Any]], bool]:
         """(``school_id``'s users, was it a delta) from a shared read of ``key`` when one
         is fresh and has not served the school yet; else from ``read()``, which gives the

@@ -1,7 +1,8 @@
 """Where OneRoster records come from: a REST service or a CSV exchange (zip or folder).
 
-Both sources yield records in the REST JSON shape; :mod:`rostersync_oneroster.feed`
-normalises them the same way.
+Both sources yield records in the REST JSON shape (dicts; REST ``users`` and
+``enrollments`` mostly as the typed structs of :mod:`rostersync_oneroster.typed`);
+:mod:`rostersync_oneroster.feed` normalises them the same way.
 """
 
 from __future__ import annotations
@@ -30,9 +31,10 @@ class RosterSource(Protocol):
 
     def records(
         self, collection: str, *, school_id: str, since: dt.datetime | None
-    ) -> Iterator[dict[str, Any]]:
+    ) -> Iterator[Any]:
         """The records of ``collection`` for ``school_id`` (the source may include others:
-        the feed filters again), only those changed after ``since`` when it is a delta."""
+        the feed filters again), only those changed after ``since`` when it is a delta:
+        dicts, or for ``users`` and ``enrollments`` typed structs too."""
 
     def is_delta(self, collection: str, since: dt.datetime | None) -> bool:
         """True when :meth:`records` gives only the changes for ``collection``."""
