@@ -108,6 +108,8 @@ def test_odd_but_typed_rows_read_the_same_both_ways() -> None:
         assert typed.sis_id() == lenient.sis_id()
         assert typed.removed() == lenient.removed()
         assert typed.org_ids() == lenient.org_ids()
+        for org in ("s1", "s2", "s3", "", "s9"):
+            assert typed.attached_to(org) == lenient.attached_to(org) == (org in typed.org_ids())
         assert typed.agent_ids() == lenient.agent_ids()
         for orgs in (None, {"s1"}, {"s2"}, {"s3"}, set()):
             assert typed.roles_at(orgs) == lenient.roles_at(orgs)

@@ -35,7 +35,7 @@ from rostersync_core.model import (
 )
 from rostersync_oneroster import normalise as n
 from rostersync_oneroster.source import RosterSource
-from rostersync_oneroster.typed import enrollment_row, user_row
+from rostersync_oneroster.typed import Enrollment, enrollment_row, user_row
 
 __all__ = ["SchoolFeed"]
 
@@ -250,7 +250,7 @@ class SchoolFeed:
                         scratch.invalid[0].reason if scratch.invalid else "",
                         family_role,
                         user.agent_ids(),
-                        self.school_id in user.org_ids(),
+                        user.attached_to(self.school_id),
                     )
                 )
         students.sort(key=lambda p: p.sis_id)
@@ -338,8 +338,9 @@ class SchoolFeed:
         classes_delta = self.source.is_delta("classes", self.since)
         seen: set[str] = set()
         school_id = self.school_id
+        staff_ids, student_ids = people.ids[PersonKind.STAFF], people.ids[PersonKind.STUDENT]
         for row in rows:
-            read = enrollment_row(row)
+            read = row if type(row) is Enrollment else enrollment_row(row)
             class_id = read.class_id()
             if class_id not in classes and read.school_id() != school_id:
                 continue
@@ -348,11 +349,12 @@ class SchoolFeed:
                     context.report_removed(RecordKind.ENROLMENT, f"{class_id}|{read.user_id()}")
                 continue
             enrolment = read.enrolment(context)
-            if enrolment is None or enrolment.key in seen:
+            if enrolment is None:
                 continue
-            wanted = people.ids[
-                PersonKind.STAFF if enrolment.role in _STAFF_ENROLMENT else PersonKind.STUDENT
-            ]
+            key = enrolment.key
+            if key in seen:
+                continue
+            wanted = staff_ids if enrolment.role in _STAFF_ENROLMENT else student_ids
             # In a delta, unchanged classes and people are not in the feed: only a full
             # feed can tell that an enrolment refers to something that does not exist.
             if (not classes_delta and enrolment.class_sis_id not in classes) or (
@@ -365,7 +367,7 @@ class SchoolFeed:
                         "refers to a class or a person this school's feed does not have",
                     )
                 continue
-            seen.add(enrolment.key)
+            seen.add(key)
             yield enrolment
         if delta:
             context.mark_delta(RecordKind.ENROLMENT)

@@ -165,6 +165,14 @@ class User(msgspec.Struct, gc=False):
         orgs.discard("")
         return orgs
 
+    def attached_to(self, org: str) -> bool:
+        """``org in self.org_ids()``."""
+        if not org:
+            return False
+        if _ref(self.primaryOrg) == org or (self.orgs and org in _refs(self.orgs)):
+            return True
+        return bool(self.roles) and any(_ref(r.org) == org for r in self.roles or ())
+
     def agent_ids(self) -> tuple[str, ...]:
         return _refs(self.agents)
 
@@ -312,6 +320,9 @@ class LenientUser:
 
     def org_ids(self) -> set[str]:
         return n.user_orgs(self.row)
+
+    def attached_to(self, org: str) -> bool:
+        return org in n.user_orgs(self.row)
 
     def agent_ids(self) -> tuple[str, ...]:
         return n.ref_ids(self.row.get("agents"))
