@@ -202,10 +202,38 @@ def encode_column(values: Sequence[PlatformValues | None]) -> list[str | None]:
     return list(map(_NULL.get, lines, lines))
 
 
+def _typed_decoders() -> dict[str, tuple[type, msgspec.json.Decoder[tuple[Any, ...]]]]:
+    """Per value type name: the type, and a decoder of its stored list straight into a
+    tuple of typed fields (dates, enums and tuples built by msgspec, in C)."""
+    decoders = {}
+    for name, (cls, names, _) in _CODECS.items():
+        hints = typing.get_type_hints(cls)
+        row_type: Any = tuple.__class_getitem__((str, *(hints[n] for n in names)))
+        decoders[name] = (cls, msgspec.json.Decoder(row_type))
+    return decoders
+
+
+_TYPED = _typed_decoders()
+
+
 def decode_values(text: str | None) -> PlatformValues | None:
-    """The inverse of :func:`encode_values`."""
+    """The inverse of :func:`encode_values` (also of the stdlib encoder's text, written by
+    earlier versions)."""
     if text is None:
         return None
+    typed = _TYPED.get(text[2 : text.find('"', 2)])
+    if typed is not None:
+        try:
+            row = typed[1].decode(text)
+        except msgspec.DecodeError:  # not the usual form (a lone surrogate...): read slowly
+            pass
+        else:
+            values: PlatformValues = typed[0](*row[1:])
+            return values
+    return _decode_slowly(text)
+
+
+def _decode_slowly(text: str) -> PlatformValues:
     row = json.loads(text)
     cls, _, decoders = _CODECS[row[0]]
     args = [v if d is None else d(v) for v, d in zip(row[1:], decoders, strict=True)]

@@ -154,3 +154,15 @@ def test_the_rows_of_a_request_hold_each_changes_columns_in_order() -> None:
             encode_values(change.after),
         )
         assert type(row[2]) is str and type(row[3]) is str  # plain text, not enums
+
+
+def test_stored_values_in_another_json_layout_read_the_same() -> None:
+    spaced = '["Enrolment", "c1", "1", "teacher", true, "2026-09-01", null, "e1"]'
+    assert decode_values(spaced) == Enrolment(
+        "c1", "1", EnrolmentRole.TEACHER, True, dt.date(2026, 9, 1), None, "e1"
+    )
+
+
+def test_a_stored_value_no_longer_valid_is_refused_by_name() -> None:
+    with pytest.raises(ValueError, match="'nonsense' is not a valid EnrolmentRole"):
+        decode_values('["Enrolment","c1","1","nonsense",true,null,null,""]')
