@@ -44,7 +44,7 @@ from rostersync_core.platform.reference_rows import (
     records_from_rows,
 )
 from rostersync_core.store import tables as t
-from rostersync_core.store.sql import chunked, insert_many, update_many, upsert
+from rostersync_core.store.sql import chunked, insert_many, is_one_of, update_many, upsert
 
 __all__ = ["ReferencePlatform", "ReferencePlatformError"]
 
@@ -188,7 +188,9 @@ def _applied(conn: sa.Connection, keys: Sequence[str]) -> dict[str, str]:
     c = t.ref_applied_changes.c
     found: dict[str, str] = {}
     for batch in chunked(dict.fromkeys(keys)):
-        rows = conn.execute(sa.select(c.change_key, c.platform_id).where(c.change_key.in_(batch)))
+        rows = conn.execute(
+            sa.select(c.change_key, c.platform_id).where(is_one_of(conn, c.change_key, batch))
+        )
         found.update({r.change_key: r.platform_id for r in rows})
     return found
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from rostersync_core.store import StateStore
 from rostersync_core.store import tables as t
-from rostersync_core.store.sql import insert_many, update_many
+from rostersync_core.store.sql import insert_many, is_one_of, update_many
 
 SCHOOL = "sch-1"
 
@@ -138,3 +138,50 @@ def test_bulk_helpers_do_nothing_without_rows(people: StateStore) -> None:
         insert_many(conn, t.ref_people, ("id",), [])
         assert update_many(conn, t.ref_people, [], keys=("id",), columns=("given_name",)) == 0
     assert len(_people(people)) == 3
+
+
+def test_update_many_writes_dates_booleans_and_nulls(people: StateStore) -> None:
+    with people.engine.begin() as conn:
+        insert_many(conn, t.ref_classes, ("id", "school_id", "title"), [("c1", SCHOOL, "M")])
+        insert_many(
+            conn,
+            t.ref_enrolments,
+            ("id", "school_id", "class_id", "person_id", "begin_date", "end_date"),
+            [
+                ("e1", SCHOOL, "c1", "p1", dt.date(2026, 9, 1), dt.date(2027, 6, 30)),
+                ("e2", SCHOOL, "c1", "p2", None, None),
+            ],
+        )
+        count = update_many(
+            conn,
+            t.ref_enrolments,
+            [
+                ("e1", True, None, dt.date(2027, 1, 31), "Zoë \"x\" \u00e9"),
+                ("e2", False, dt.date(2026, 9, 2), None, ""),
+            ],
+            keys=("id",),
+            columns=("is_primary", "begin_date", "end_date", "sis_id"),
+        )
+    assert count == 2
+    c = t.ref_enrolments.c
+    with people.engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(c.id, c.is_primary, c.begin_date, c.end_date, c.sis_id).order_by(c.id)
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        ("e1", True, None, dt.date(2027, 1, 31), "Zoë \"x\" \u00e9"),
+        ("e2", False, dt.date(2026, 9, 2), None, ""),
+    ]
+
+
+def test_is_one_of_matches_exactly_the_values_given(people: StateStore) -> None:
+    c = t.ref_people.c
+    with people.engine.connect() as conn:
+
+        def ids(values: list[str]) -> list[str]:
+            query = sa.select(c.id).where(is_one_of(conn, c.id, values)).order_by(c.id)
+            return list(conn.execute(query).scalars())
+
+        assert ids(["p3", "p1", "nobody", "p1"]) == ["p1", "p3"]
+        assert ids([]) == []
+        assert ids(['p2"', "P2", "p2 "]) == []
