@@ -31,6 +31,7 @@ from rostersync_oneroster.testing import (
 )
 from rostersync_oneroster.testing.fetching import Fetched, fetch_school
 from rostersync_oneroster.testing.shapes import ref
+from rostersync_oneroster.typed import User
 
 FLAVOURS = [("1.2", "oauth2"), ("1.1", "oauth1")]
 SINCE = dt.datetime(2026, 8, 15, tzinfo=dt.UTC)
@@ -391,3 +392,17 @@ def test_odd_role_entries_read_the_same_when_kept() -> None:
     for user, mine in zip(users, kept, strict=True):
         assert n.roles_at(mine, {"s"}) == n.roles_at(user, {"s"})
         assert n.strings(mine.get("grades")) == n.strings(user.get("grades"))
+
+
+def test_users_read_typed_are_served_typed(
+    connector: OneRosterConnector, sis: FakeOneRosterServer
+) -> None:
+    a, b, _ = sis.dataset.school_ids()
+    sources = [connector.rostersync_authenticate(sis.config()).source for _ in (a, b)]
+    served = [
+        list(source.records("users", school_id=school, since=None))
+        for source, school in zip(sources, (a, b), strict=True)
+    ]
+    assert users_reads(sis) == 1
+    assert served[0] and served[1]
+    assert all(type(u) is User for users in served for u in users)

@@ -45,6 +45,7 @@ from typing import Any
 import attrs
 
 from rostersync_oneroster import normalise as n
+from rostersync_oneroster.typed import Meta, Role, User
 
 __all__ = [
     "DEFAULT_MAX_AGE",
@@ -169,6 +170,19 @@ def _unpack(packed: Packed) -> dict[str, Any]:
     return row
 
 
+def _typed(packed: Packed) -> User:
+    """The packed user as the :class:`~rostersync_oneroster.typed.User` it was read as."""
+    roles, orgs, agents, primary, meta = packed[_ROLES:]
+    return User(
+        **dict(zip(_PLAIN_FIELDS, packed, strict=False)),
+        roles=None if roles is None else [Role(role, org) for role, org in roles],
+        orgs=None if orgs is None else list(orgs),
+        agents=None if agents is None else list(agents),
+        primaryOrg=primary,
+        metadata=None if meta is None else Meta(**meta),
+    )
+
+
 def _union(a: frozenset[str] | None, b: frozenset[str] | None) -> frozenset[str] | None:
     """Places as sets of school ids; ``None`` is everywhere."""
     if a is None or b is None:
@@ -187,6 +201,8 @@ class UsersIndex:
     everywhere: array[int]
     #: The orgs some student is at: the schools the read is for.
     schools: frozenset[str]
+    #: 1 for each user read typed (served as a ``User`` again), 0 for a dict.
+    typed: bytearray
 
     @classmethod
     def build(cls, users: Iterable[Any], *, delta: bool) -> UsersIndex:
@@ -197,11 +213,14 @@ class UsersIndex:
         agent_places: dict[str, frozenset[str] | None] = {}  # named as a student's agent
         family: list[int] = []
         memo: dict[Any, Any] = {}
+        typed = bytearray()
         for user in users:
-            row = compact_user(user) if isinstance(user, dict) else user.compact()
+            is_dict = isinstance(user, dict)
+            row = compact_user(user) if is_dict else user.compact()
             if n.is_removed(row):
                 if delta:  # a delta reports every removal to every school
                     rows.append(_pack(row, memo))
+                    typed.append(not is_dict)
                     places.append(None)
                 continue
             roles = n.roles_at(row)
@@ -216,6 +235,7 @@ class UsersIndex:
             if any(r in n.FAMILY_ROLES for r in roles):
                 family.append(len(rows))
             rows.append(_pack(row, memo))
+            typed.append(not is_dict)
             places.append(where)
         for pos in family:  # family members go where their students are
             row = _unpack(rows[pos])
@@ -238,13 +258,17 @@ class UsersIndex:
                     positions = by_school[school] = array("i")
                 positions.append(pos)
         schools = frozenset().union(*(p for p in student_places.values() if p is not None))
-        return cls(rows, by_school, everywhere, schools)
+        return cls(rows, by_school, everywhere, schools, typed)
 
-    def users_of(self, school_id: str) -> list[dict[str, Any]]:
-        """The users the feed may keep for ``school_id``, in the service's order."""
-        rows = self.rows
+    def users_of(self, school_id: str) -> list[Any]:
+        """The users the feed may keep for ``school_id``, in the service's order: dicts, or
+        ``User`` structs for those read typed."""
+        rows, typed = self.rows, self.typed
         mine = self.by_school.get(school_id, array("i"))
-        return [_unpack(rows[pos]) for pos in heapq.merge(mine, self.everywhere)]
+        return [
+            _typed(rows[pos]) if typed[pos] else _unpack(rows[pos])
+            for pos in heapq.merge(mine, self.everywhere)
+        ]
 
 
 @attrs.define
@@ -279,7 +303,7 @@ class SharedUsers:
         school_id: str,
         max_age: float,
         read: Callable[[], tuple[Iterator[Any], bool]],
-    ) -> tuple[list[dict[str, Any]], bool]:
+    ) -> tuple[list[Any], bool]:
         """(``school_id``'s users, was it a delta) from a shared read of ``key`` when one
         is fresh and has not served the school yet; else from ``read()``, which gives the
         district's users and whether they are a delta, and is shared from then on."""
@@ -309,9 +333,7 @@ class SharedUsers:
                 if slot.users == 0 and self._slots.get(key) is slot:
                     del self._slots[key]
 
-    def _take(
-        self, key: Key, school_id: str, max_age: float
-    ) -> tuple[list[dict[str, Any]], bool] | None:
+    def _take(self, key: Key, school_id: str, max_age: float) -> tuple[list[Any], bool] | None:
         now = self.clock()
         for stale in [k for k, r in self._reads.items() if now - r.started >= r.max_age]:
             del self._reads[stale]
