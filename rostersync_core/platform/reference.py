@@ -187,7 +187,7 @@ class ReferencePlatform:
 def _applied(conn: sa.Connection, keys: Sequence[str]) -> dict[str, str]:
     c = t.ref_applied_changes.c
     found: dict[str, str] = {}
-    for batch in chunked(dict.fromkeys(keys)):
+    for batch in chunked(list(dict.fromkeys(keys))):
         rows = conn.execute(
             sa.select(c.change_key, c.platform_id).where(is_one_of(conn, c.change_key, batch))
         )

@@ -42,6 +42,10 @@ def as_utc(value: dt.datetime | None) -> dt.datetime | None:
 
 def chunked(items: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
     """``items`` in lists of at most ``size``."""
+    if isinstance(items, list):  # slices, not an item at a time
+        for start in range(0, len(items), size):
+            yield items[start:start + size]
+        return
     batch: list[T] = []
     for item in items:
         batch.append(item)

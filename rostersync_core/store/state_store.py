@@ -236,7 +236,7 @@ class StateStore:
                     c.school_id == school_id, c.kind == str(kind)
                 )
             )
-            return {row.sis_id: row.platform_id for row in rows}
+            return dict(rows.tuples().all())
 
     def grade_mappings(self, school_id: str) -> dict[str, str]:
         """SIS grade code -> platform grade id."""
@@ -287,7 +287,7 @@ class StateStore:
                     c.school_id == school_id, c.kind == str(kind)
                 )
             )
-            return {row.sis_id: row.platform_id for row in rows}
+            return dict(rows.tuples().all())
 
     def save_links(
         self,
