@@ -87,10 +87,10 @@ class RestSource:
             decode=page_decoder(key),
         ):
             for record in page:
-                if isinstance(record, dict):
-                    sourced_id = str(record.get("sourcedId") or "")
-                elif isinstance(record, Struct):
+                if isinstance(record, Struct):
                     sourced_id = getattr(record, "sourcedId", None) or ""
+                elif isinstance(record, dict):
+                    sourced_id = str(record.get("sourcedId") or "")
                 else:
                     raise InvalidSisDataError(
                         f"{self.description} sent a '{key}' entry that is not an object "

@@ -86,12 +86,10 @@ def _t(value: str | None) -> str:
 
 def _ref(value: Ref | str | None) -> str:
     """:func:`normalise.ref_id` of a typed reference."""
-    if value is None:
-        return ""
-    if type(value) is str:
-        return value.strip()
-    sourced_id = value.sourcedId  # type: ignore[union-attr]
-    return sourced_id.strip() if sourced_id else ""
+    if type(value) is Ref:
+        sourced_id = value.sourcedId
+        return sourced_id.strip() if sourced_id else ""
+    return value.strip() if value else ""  # type: ignore[union-attr]
 
 
 def _refs(values: list[Ref | str] | None) -> tuple[str, ...]:
