@@ -406,3 +406,14 @@ def test_users_read_typed_are_served_typed(
     assert users_reads(sis) == 1
     assert served[0] and served[1]
     assert all(type(u) is User for users in served for u in users)
+
+
+def test_a_limited_fetch_is_the_same_shared_or_not(
+    connector: OneRosterConnector, sis: FakeOneRosterServer
+) -> None:
+    schools = sis.dataset.school_ids()
+    alone = fetch_each(connector, sis, schools, UNSHARED, limit=4)
+    shared = fetch_each(connector, sis, schools, limit=4)
+    for school in schools:
+        assert_same(shared[school], alone[school])
+        assert shared[school].people
