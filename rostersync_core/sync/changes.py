@@ -171,7 +171,8 @@ _ROWS: dict[type, Callable[[Any], tuple[Any, ...] | None]] = {
 #: ``None`` stays ``None`` (a C callable, so a whole column is mapped without Python code).
 _ROWS[type(None)] = {None: None}.get
 _NULL = {"null": None}
-_GETTERS: dict[type, Callable[[Any], tuple[Any, ...]]] = {  # the fields alone
+#: The fields alone, per value type (``benchmarks/experiments.py`` reads it).
+_GETTERS: dict[type, Callable[[Any], tuple[Any, ...]]] = {
     cls: operator.attrgetter(*names) for cls, names, _ in _CODECS.values()
 }
 
@@ -191,7 +192,7 @@ def encode_values(values: PlatformValues | None) -> str | None:
 def encode_column(values: Sequence[PlatformValues | None]) -> list[str | None]:
     """:func:`encode_values` of each of ``values``, in one pass of C code: one JSON line per
     value (``null`` for ``None``), cut at the newlines (JSON escapes those inside strings)."""
-    if not any(values):  # a column of creates' before-values: nothing to encode
+    if not any(values):  # all None (values are never falsy): creates' before-values
         return [None] * len(values)
     rows = list(map(operator.call, map(_ROWS.__getitem__, map(type, values)), values))
     try:
