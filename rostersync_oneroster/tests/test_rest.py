@@ -300,7 +300,9 @@ def test_a_row_added_mid_fetch_is_not_yielded_twice(
 
 
 def test_references_are_read_by_sourced_id_and_their_href_is_never_followed(
-    connector: OneRosterConnector, server12: FakeOneRosterServer, district: District,
+    connector: OneRosterConnector,
+    server12: FakeOneRosterServer,
+    district: District,
     school_id: str,
 ) -> None:
     from typing import Any

@@ -174,21 +174,30 @@ def test_family_links_across_schools_are_the_same_shared_or_not(
 
 
 def test_a_school_fetched_again_reads_the_sis_again(
-    connector: OneRosterConnector, sis: FakeOneRosterServer, district: District
+    connector: OneRosterConnector, sis: FakeOneRosterServer
 ) -> None:
     a, b, c = sis.dataset.school_ids()
-    fetch_each(connector, sis, [a, b])
-    later = evolve_district(district, new_students=30, withdrawals=0, teacher_changes=0)
-    sis.publish(later, modified="2026-09-01T00:00:00.000Z")
+    first = fetch_each(connector, sis, [a, b])
     start = len(sis.requests)
-    again = fetch_each(connector, sis, [a])[a]
+    again = fetch_each(connector, sis, [a])
     assert users_reads(sis, start) == 1
-    assert {p.sis_id for p in again.people if p.kind is PersonKind.STUDENT} >= {
-        p.sis_id for p in later.school(a).students()
-    }
+    assert_same(again[a], first[a])
     start = len(sis.requests)
-    fetch_each(connector, sis, [b, c])  # b from the new read; c too
+    fetch_each(connector, sis, [b, c])  # b and c from the new read
     assert users_reads(sis, start) == 0
+
+
+def test_a_published_snapshot_is_what_the_next_school_reads(
+    connector: OneRosterConnector, sis: FakeOneRosterServer, district: District
+) -> None:
+    a, b, _ = sis.dataset.school_ids()
+    fetch_each(connector, sis, [a])
+    later = evolve_district(district, new_students=30, withdrawals=0, teacher_changes=0)
+    sis.publish(later, modified="2026-09-01T00:00:00.000Z")  # the kit forgets shared reads
+    fetched = fetch_each(connector, sis, [b])[b]
+    assert {p.sis_id for p in fetched.people if p.kind is PersonKind.STUDENT} == {
+        p.sis_id for p in later.school(b).students()
+    }
 
 
 def test_a_shared_read_expires(

@@ -38,6 +38,7 @@ from rostersync_core.testing.fake_sis import (
     OAuth2TokenIssuer,
 )
 from rostersync_oneroster.config import BASE_PATHS, DEFAULT_SCOPES
+from rostersync_oneroster.shared_users import SHARED_USERS
 from rostersync_oneroster.testing.shapes import (
     OneRosterDataset,
     dataset_from_district,
@@ -228,9 +229,17 @@ class FakeOneRosterServer(FakeSisServer):
 
     def publish(self, district: District, *, modified: str) -> None:
         """Serve a later snapshot: what changed is stamped ``modified``, what vanished is
-        ``tobedeleted`` (so ``filter=dateLastModified>...`` gives the delta)."""
+        ``tobedeleted`` (so ``filter=dateLastModified>...`` gives the delta). The users reads
+        this process shared are forgotten."""
         later = dataset_from_district(district, version=self.version)
         self.dataset = self.dataset.evolve(later, modified=modified)
+        SHARED_USERS.clear()  # a school synced next sees the new snapshot
+
+    def stop(self) -> None:
+        """Stop serving; the users reads this process shared are forgotten (a server
+        started later can get the same port and credentials, with other data)."""
+        super().stop()
+        SHARED_USERS.clear()
 
     # -- auth --------------------------------------------------------------------------------
 
