@@ -236,7 +236,7 @@ class StateStore:
                     c.school_id == school_id, c.kind == str(kind)
                 )
             )
-            return dict(rows.tuples().all())
+            return {sis_id: platform_id for sis_id, platform_id in rows}
 
     def grade_mappings(self, school_id: str) -> dict[str, str]:
         """SIS grade code -> platform grade id."""
@@ -287,7 +287,7 @@ class StateStore:
                     c.school_id == school_id, c.kind == str(kind)
                 )
             )
-            return dict(rows.tuples().all())
+            return {sis_id: platform_id for sis_id, platform_id in rows}
 
     def save_links(
         self,
