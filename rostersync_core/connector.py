@@ -73,20 +73,17 @@ class Connector:
             raise InvalidSisDataError(
                 f"connector {self.name!r} returned nothing from {hook} (a missing return?)"
             )
-        iterator = iter(result)
-        while True:
-            try:
-                item = next(iterator)
-            except StopIteration:
-                return
-            except RostersyncError:
-                raise
-            except Exception as exc:
-                raise InvalidSisDataError(
-                    f"connector {self.name!r} failed while reading {hook[len('rostersync_'):]}:"
-                    f" {type(exc).__name__}"
-                ) from exc
-            yield item
+        try:
+            # ``yield from`` hands each record on in C (a connector yields millions); a
+            # failure inside the plugin's iterator still surfaces here.
+            yield from result
+        except RostersyncError:
+            raise
+        except Exception as exc:
+            raise InvalidSisDataError(
+                f"connector {self.name!r} failed while reading {hook[len('rostersync_'):]}:"
+                f" {type(exc).__name__}"
+            ) from exc
 
     # -- the connector's operations --------------------------------------------------------
 

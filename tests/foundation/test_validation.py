@@ -152,3 +152,24 @@ def test_a_fetch_hook_that_returns_nothing_is_an_error_not_an_empty_sis() -> Non
 
     with pytest.raises(InvalidSisDataError, match="returned nothing from rostersync_fetch_people"):
         list(forgetful.fetch_people(object(), FetchContext("100")))
+
+
+def test_a_connector_failing_mid_stream_is_invalid_sis_data_naming_it() -> None:
+    class Crashing(_Minimal):
+        @hookimpl
+        def rostersync_fetch_people(self, session: object, context: FetchContext) -> Any:
+            def people() -> Any:
+                yield from super(Crashing, self).rostersync_fetch_people(session, context)
+                raise KeyError("sourcedId")  # a plugin bug halfway through the stream
+
+            return people()
+
+    host = PluginHost(load_entry_points=False)
+    crashing = host.register_connector(Crashing("crashing"))
+    from rostersync_core import InvalidSisDataError
+
+    read: list[object] = []
+    with pytest.raises(InvalidSisDataError, match="'crashing' failed while reading fetch_people"):
+        for person in crashing.fetch_people(object(), FetchContext("100")):
+            read.append(person)
+    assert read  # the records before the failure were handed on
