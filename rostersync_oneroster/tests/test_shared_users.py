@@ -21,7 +21,8 @@ from rostersync_oneroster import normalise as n
 from rostersync_oneroster.config import build_source
 from rostersync_oneroster.connector import OneRosterConnector
 from rostersync_oneroster.rest import RestSource
-from rostersync_oneroster.shared_users import SHARED_USERS, UsersIndex
+from rostersync_oneroster.shared_index import IndexBuilder
+from rostersync_oneroster.shared_users import SHARED_USERS
 from rostersync_oneroster.testing import (
     FAKE_CLIENT_ID,
     FAKE_CLIENT_SECRET,
@@ -363,7 +364,7 @@ def test_schools_fetched_in_threads_wait_for_one_read(
 
 def test_kept_users_hold_only_what_the_feed_reads(sis: FakeOneRosterServer) -> None:
     raw = {u["sourcedId"]: u for u in sis.dataset.records("users")}
-    index = UsersIndex.build(iter(raw.values()), delta=True)
+    index = IndexBuilder.build(iter(raw.values()), delta=True)
     served = {u["sourcedId"]: u for s in sis.dataset.school_ids() for u in index.users_of(s)}
     assert len(served) > 100
     for sis_id, kept in served.items():
@@ -396,7 +397,7 @@ def test_odd_role_entries_read_the_same_when_kept() -> None:
         },
         {"sourcedId": "4", "givenName": "D", "role": "teacher", "orgs": "s", "grades": "09"},
     ]
-    kept = UsersIndex.build(iter(users), delta=False).users_of("s")
+    kept = IndexBuilder.build(iter(users), delta=False).users_of("s")
     assert [u["sourcedId"] for u in kept] == ["1", "2", "3", "4"]
     for user, mine in zip(users, kept, strict=True):
         assert n.roles_at(mine, {"s"}) == n.roles_at(user, {"s"})
@@ -426,3 +427,19 @@ def test_a_limited_fetch_is_the_same_shared_or_not(
     for school in schools:
         assert_same(shared[school], alone[school])
         assert shared[school].people
+
+
+def test_a_service_with_one_school_reads_users_without_indexing_them(
+    connector: OneRosterConnector, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    added: list[object] = []
+    monkeypatch.setattr(IndexBuilder, "add", lambda self, user: added.append(user))
+    small = generate_district(students=40, seed=5)
+    assert len(small.schools) == 1
+    with FakeOneRosterServer(small) as sis:
+        (school,) = sis.dataset.school_ids()
+        fetched = fetch_each(connector, sis, [school])[school]
+        assert fetched.people and added == []
+    with FakeOneRosterServer(small, count_header=None) as sis:  # how many: not known
+        fetch_each(connector, sis, [school])
+        assert added

@@ -92,7 +92,7 @@ class OneRosterConnector:
                 else None
             )
             try:
-                source.client.get("schools", params={"limit": 1, "offset": 0})
+                first = source.client.get("schools", params={"limit": 1, "offset": 0})
             except SisNotFoundError as exc:
                 field = "oauth_url" if exc.path == token_path else "base_path"
                 source.close()
@@ -114,6 +114,7 @@ class OneRosterConnector:
             except Exception:
                 source.close()
                 raise
+            source.note_school_count(first.header("X-Total-Count"))
         return OneRosterSession(source)
 
     @hookimpl

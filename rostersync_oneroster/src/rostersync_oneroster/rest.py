@@ -64,8 +64,18 @@ class RestSource:
         self.version = version
         self.page_size = page_size
         self.users_share = users_share
+        #: How many schools the service lists (``None``: not known). With one, a users
+        #: read has no one to be shared with and is not indexed.
+        self.school_count: int | None = None
         self.description = f"OneRoster {version} REST at {client.host}"
         self._filter_refused: set[str] = set()
+
+    def note_school_count(self, header: str | None) -> None:
+        """Keep the school count a ``schools`` page's ``X-Total-Count`` gives."""
+        try:
+            self.school_count = int(header.strip()) if header else None
+        except ValueError:
+            self.school_count = None
 
     def _pages(
         self, path: str, key: str, *, filter_: str | None = None, limit: int | None = None
@@ -146,7 +156,7 @@ class RestSource:
     def records(
         self, collection: str, *, school_id: str, since: dt.datetime | None
     ) -> Iterator[Any]:
-        if collection == "users" and self.users_share is not None:
+        if collection == "users" and self.users_share is not None and self.school_count != 1:
             return self._shared_users(self.users_share, school_id, since)
         path = collection
         if collection in _SCHOOL_SCOPED:
@@ -157,14 +167,20 @@ class RestSource:
 
     def _shared_users(
         self, share: UsersShare, school_id: str, since: dt.datetime | None
-    ) -> Iterator[dict[str, Any]]:
+    ) -> Iterator[Any]:
         cursor = delta_filter(since) if since is not None else ""
-        users, delta = share.reads.users_of(
-            (*share.key, cursor), school_id, share.max_age, lambda: self._read_users(since)
+
+        def note(delta: bool) -> None:
+            if since is not None and not delta:
+                self._filter_refused.add("users")  # the shared read found the filter refused
+
+        yield from share.reads.users_of(
+            (*share.key, cursor),
+            school_id,
+            share.max_age,
+            lambda: self._read_users(since),
+            note,
         )
-        if since is not None and not delta:
-            self._filter_refused.add("users")  # the shared read found the filter refused
-        yield from users
 
     def _read_users(self, since: dt.datetime | None) -> tuple[Iterator[Any], bool]:
         """The district's users and whether they are a delta (known after the first)."""

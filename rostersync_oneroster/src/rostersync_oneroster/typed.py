@@ -34,6 +34,8 @@ __all__ = [
     "User",
     "enrollment_row",
     "page_decoder",
+    "ref_of",
+    "refs_of",
     "user_row",
 ]
 
@@ -97,6 +99,10 @@ def _refs(values: list[Ref | str] | None) -> tuple[str, ...]:
     if not values:
         return ()
     return tuple(i for i in map(_ref, values) if i)
+
+
+ref_of = _ref
+refs_of = _refs
 
 
 class User(msgspec.Struct, gc=False):
@@ -199,47 +205,6 @@ class User(msgspec.Struct, gc=False):
             grades=self.grades,
             enabled=self.enabledUser,
         )
-
-    def compact(self) -> dict[str, Any]:
-        """What :func:`shared_users.compact_user` keeps of the same user as a dict."""
-        out = {
-            k: v
-            for k in (
-                "sourcedId",
-                "status",
-                "role",
-                "givenName",
-                "familyName",
-                "middleName",
-                "preferredFirstName",
-                "preferredGivenName",
-                "email",
-                "username",
-                "identifier",
-                "phone",
-                "enabledUser",
-                "grades",
-            )
-            if (v := getattr(self, k)) is not None
-        }
-        if self.roles:
-            out["roles"] = [{"role": r.role, "org": _ref(r.org)} for r in self.roles]
-        for field, ids in (("orgs", _refs(self.orgs)), ("agents", _refs(self.agents))):
-            if ids:
-                out[field] = list(ids)
-        primary = _ref(self.primaryOrg)
-        if primary:
-            out["primaryOrg"] = primary
-        meta = self.metadata
-        if meta is not None:
-            kept = {
-                k: v
-                for k in ("preferredFirstName", "preferredGivenName")
-                if (v := getattr(meta, k)) is not None
-            }
-            if kept:
-                out["metadata"] = kept
-        return out
 
 
 class Enrollment(msgspec.Struct, gc=False):
