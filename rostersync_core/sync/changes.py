@@ -160,10 +160,25 @@ def _json_default(value: object) -> object:
 #: The stdlib encoder, for text msgspec refuses (a lone surrogate: json.loads accepts
 #: ``"\ud800"`` in an SIS page, and UTF-8 cannot carry it raw).
 _JSON = json.JSONEncoder(separators=(",", ":"), default=_json_default, check_circular=False)
+
+
+def _plain(value: object) -> object:
+    """What msgspec cannot write itself, as the stdlib encoder wrote it: a subclass of
+    str, int or float (lxml's text results, an ORM's string types...) as its plain value;
+    anything else is refused, as before."""
+    if isinstance(value, str):
+        return str.__str__(value)
+    if isinstance(value, int):
+        return int.__index__(value)
+    if isinstance(value, float):
+        return float.__float__(value)
+    return _json_default(value)
+
+
 #: msgspec writes dates (ISO), enums (their value), tuples and bools natively, ten times
 #: faster than the stdlib; non-ASCII text is stored as UTF-8 rather than ``\u`` escapes,
-#: which :func:`decode_values` reads the same.
-_MSGSPEC = msgspec.json.Encoder()
+#: which :func:`decode_values` reads the same. ``_plain`` is called only for other types.
+_MSGSPEC = msgspec.json.Encoder(enc_hook=_plain)
 #: Per value type: its type name, then its fields, as one tuple (one C call).
 _ROWS: dict[type, Callable[[Any], tuple[Any, ...] | None]] = {
     cls: operator.attrgetter("__class__.__name__", *names) for cls, names, _ in _CODECS.values()
