@@ -20,6 +20,7 @@ __all__ = [
     "now",
     "update_many",
     "upsert",
+    "upsert_many",
 ]
 
 T = TypeVar("T")
@@ -77,6 +78,43 @@ def upsert(
         stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
     for batch in chunked(rows):
         conn.execute(stmt, batch)
+
+
+def upsert_many(
+    conn: sa.Connection,
+    table: sa.Table,
+    names: Sequence[str],
+    rows: Sequence[tuple[Any, ...]],
+    *,
+    keys: Sequence[str],
+    update: Sequence[str],
+) -> None:
+    """:func:`upsert` in bulk: ``rows`` are tuples of the ``names`` columns' values, as the
+    driver takes them. On PostgreSQL, when no two rows share their ``keys``, one
+    ``INSERT ... SELECT`` from the rows sent as one JSON parameter; otherwise, and
+    elsewhere, :func:`executemany` in order (a later row wins)."""
+    if not rows:
+        return
+    postgres = conn.dialect.name == "postgresql"
+    insert = postgresql.insert if postgres else sqlite.insert
+    at = [names.index(k) for k in keys]
+    if postgres and len({tuple(row[i] for i in at) for row in rows}) == len(rows):
+        given = _json_rows(table, names)
+        stmt = insert(table).from_select(list(names), sa.select(*given.c))
+        params: Any = {"rows": json.dumps(rows, default=_json_value, separators=(",", ":"))}
+    else:
+        stmt = insert(table).values({n: sa.bindparam(n) for n in names})
+        params = None
+    if update:
+        stmt = stmt.on_conflict_do_update(
+            index_elements=list(keys), set_={c: stmt.excluded[c] for c in update}
+        )
+    else:
+        stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
+    if params is not None:
+        conn.execute(stmt, params)
+    else:
+        executemany(conn, stmt, rows, names)
 
 
 def executemany(

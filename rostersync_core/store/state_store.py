@@ -19,12 +19,14 @@ from rostersync_core.store import tables as t
 from rostersync_core.store.credentials import KEY_ENV, CredentialBox, key_configured, key_file
 from rostersync_core.store.engine import create_state_engine, safe_url
 from rostersync_core.store.migrate import upgrade
-from rostersync_core.store.sql import as_utc, chunked, now, upsert
+from rostersync_core.store.sql import as_utc, chunked, now, upsert, upsert_many
 
 __all__ = ["SIDES", "StateStore"]
 
 #: The two sides of an exclusion.
 SIDES = ("platform", "sis")
+#: A link row's columns: its key (school, kind, SIS id), then the platform id.
+_LINK_COLUMNS = ("school_id", "kind", "sis_id", "platform_id")
 
 
 def _no_connection(school_id: str) -> UnknownSchoolError:
@@ -298,17 +300,18 @@ class StateStore:
         conn: sa.Connection | None = None,
     ) -> None:
         """Upsert links; inside ``conn``'s transaction when given."""
-        rows = [
-            {"school_id": school_id, "kind": str(kind), "sis_id": k, "platform_id": v}
-            for k, v in links.items()
-        ]
+        kind_value = str(kind)
+        rows = [(school_id, kind_value, k, v) for k, v in links.items()]
+
+        def run(connection: sa.Connection) -> None:
+            upsert_many(connection, t.record_links, _LINK_COLUMNS, rows,
+                        keys=_LINK_COLUMNS[:3], update=("platform_id",))
+
         if conn is not None:
-            upsert(conn, t.record_links, rows, keys=("school_id", "kind", "sis_id"),
-                   update=("platform_id",))
+            run(conn)
             return
         with self.engine.begin() as own:
-            upsert(own, t.record_links, rows, keys=("school_id", "kind", "sis_id"),
-                   update=("platform_id",))
+            run(own)
 
     def remove_links(
         self,

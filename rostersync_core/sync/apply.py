@@ -53,9 +53,9 @@ __all__ = ["DEFAULT_BATCH_SIZE", "apply_job", "approve_job", "revert_job"]
 DEFAULT_BATCH_SIZE = 500
 
 _REF_KINDS = {
-    "class_sis_id": RecordKind.CLASS,
-    "family_sis_id": RecordKind.FAMILY,
-    "student_sis_id": RecordKind.STUDENT,
+    "class_sis_id": RecordKind.CLASS.value,
+    "family_sis_id": RecordKind.FAMILY.value,
+    "student_sis_id": RecordKind.STUDENT.value,
 }
 
 
@@ -147,18 +147,27 @@ def apply_job(
         )
 
 
-def _created_ids(store: StateStore, job_id: int) -> dict[tuple[RecordKind, str], str]:
+#: Platform ids of the records a request created: kind value -> SIS id -> platform id (plain
+#: str keys: an enum in a key would hash in Python code, once per look-up).
+Created = dict[str, dict[str, str]]
+_NONE: Mapping[str, str] = {}
+
+
+def _created_ids(store: StateStore, job_id: int) -> Created:
     c = sync_changes.c
+    created: Created = {}
     with store.engine.connect() as conn:
         rows = conn.execute(
             sa.select(c.kind, c.sis_id, c.result_id).where(
                 c.job_id == job_id, c.action == SyncAction.CREATE.value, c.applied.is_(True)
             )
         )
-        return {(RecordKind(r.kind), r.sis_id): r.result_id for r in rows}
+        for kind, sis_id, result_id in rows:
+            created.setdefault(kind, {})[sis_id] = result_id
+    return created
 
 
-def _resolve(change: Change, created: Mapping[tuple[RecordKind, str], str]) -> Change:
+def _resolve(change: Change, created: Created) -> Change:
     """Replace the SIS ids named in ``change.refs`` by the platform ids they were given."""
     after = change.after
     if not change.refs or after is None:
@@ -169,9 +178,9 @@ def _resolve(change: Change, created: Mapping[tuple[RecordKind, str], str]) -> C
         if ref == "person_sis_id":
             assert isinstance(after, Enrolment)
             first, second = _PERSON_ORDER[after.role is EnrolmentRole.STUDENT]
-            pid = created.get((first, sis_id)) or created.get((second, sis_id))
+            pid = created.get(first, _NONE).get(sis_id) or created.get(second, _NONE).get(sis_id)
         else:
-            pid = created.get((_REF_KINDS[ref], sis_id))
+            pid = created.get(_REF_KINDS[ref], _NONE).get(sis_id)
         if not pid:
             raise JobStateError(
                 f"change {change.seq} of this request names a record ({ref}) that was not created"
@@ -183,8 +192,8 @@ def _resolve(change: Change, created: Mapping[tuple[RecordKind, str], str]) -> C
 
 #: Where an enrolment's person is looked for first: students among created students.
 _PERSON_ORDER = {
-    True: (RecordKind.STUDENT, RecordKind.STAFF),
-    False: (RecordKind.STAFF, RecordKind.STUDENT),
+    True: (RecordKind.STUDENT.value, RecordKind.STAFF.value),
+    False: (RecordKind.STAFF.value, RecordKind.STUDENT.value),
 }
 
 
@@ -300,7 +309,7 @@ def _record_batch(
     job: SyncJob,
     batch: list[Change],
     results: Mapping[int, str],
-    created: dict[tuple[RecordKind, str], str],
+    created: Created,
 ) -> None:
     marks: list[tuple[int, int, str]] = []
     new_links: dict[RecordKind, dict[str, str]] = {}
@@ -310,7 +319,7 @@ def _record_batch(
         if change.kind in ENTITY_KINDS and change.action in (SyncAction.CREATE, SyncAction.LINK):
             new_links.setdefault(change.kind, {})[change.sis_id] = result
         if change.action is SyncAction.CREATE:
-            created[(change.kind, change.sis_id)] = result
+            created.setdefault(change.kind._value_, {})[change.sis_id] = result
     with store.engine.begin() as conn:
         update_many(
             conn, sync_changes, marks, keys=("job_id", "seq"), columns=("result_id",),

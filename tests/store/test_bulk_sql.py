@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from rostersync_core.store import StateStore
 from rostersync_core.store import tables as t
-from rostersync_core.store.sql import insert_many, is_one_of, update_many
+from rostersync_core.store.sql import insert_many, is_one_of, update_many, upsert_many
 
 SCHOOL = "sch-1"
 
@@ -185,3 +185,56 @@ def test_is_one_of_matches_exactly_the_values_given(people: StateStore) -> None:
         assert ids(["p3", "p1", "nobody", "p1"]) == ["p1", "p3"]
         assert ids([]) == []
         assert ids(['p2"', "P2", "p2 "]) == []
+
+
+_LINK = ("school_id", "kind", "sis_id", "platform_id")
+
+
+def _links(store: StateStore) -> list[tuple[Any, ...]]:
+    c = t.record_links.c
+    with store.engine.connect() as conn:
+        rows = conn.execute(sa.select(c.sis_id, c.platform_id).order_by(c.sis_id)).all()
+    return [tuple(r) for r in rows]
+
+
+def test_upsert_many_inserts_and_overwrites(store: StateStore) -> None:
+    with store.engine.begin() as conn:
+        upsert_many(conn, t.record_links, _LINK, [(SCHOOL, "student", "S-1", "p1")],
+                    keys=_LINK[:3], update=("platform_id",))
+        upsert_many(
+            conn,
+            t.record_links,
+            _LINK,
+            [(SCHOOL, "student", "S-1", "p9"), (SCHOOL, "student", "S-2", "p2")],
+            keys=_LINK[:3],
+            update=("platform_id",),
+        )
+    assert _links(store) == [("S-1", "p9"), ("S-2", "p2")]
+
+
+def test_upsert_many_with_a_repeated_key_keeps_the_last(store: StateStore) -> None:
+    with store.engine.begin() as conn:
+        upsert_many(
+            conn,
+            t.record_links,
+            _LINK,
+            [(SCHOOL, "student", "S-1", "first"), (SCHOOL, "student", "S-1", "last")],
+            keys=_LINK[:3],
+            update=("platform_id",),
+        )
+    assert _links(store) == [("S-1", "last")]
+
+
+def test_upsert_many_without_update_keeps_what_is_there(store: StateStore) -> None:
+    with store.engine.begin() as conn:
+        upsert_many(conn, t.record_links, _LINK, [(SCHOOL, "student", "S-1", "p1")],
+                    keys=_LINK[:3], update=())
+        upsert_many(
+            conn,
+            t.record_links,
+            _LINK,
+            [(SCHOOL, "student", "S-1", "other"), (SCHOOL, "staff", "T-1", "t1")],
+            keys=_LINK[:3],
+            update=(),
+        )
+    assert _links(store) == [("S-1", "p1"), ("T-1", "t1")]
