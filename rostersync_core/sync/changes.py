@@ -192,28 +192,39 @@ _GETTERS: dict[type, Callable[[Any], tuple[Any, ...]]] = {
 }
 
 
-def encode_values(values: PlatformValues | None) -> str | None:
-    """``values`` as a compact JSON list: ``["Person", field1, field2, ...]``."""
+def encode_values(values: PlatformValues | None, *, ascii_only: bool = False) -> str | None:
+    """``values`` as a compact JSON list: ``["Person", field1, field2, ...]`` (with
+    ``ascii_only``, non-ASCII text as ``\\u`` escapes: see :func:`encode_column`)."""
     if values is None:
         return None
     row = _ROWS[type(values)](values)
     assert row is not None
+    if ascii_only:
+        return _JSON.encode(row)
     try:
         return _MSGSPEC.encode(row).decode()
     except UnicodeEncodeError:
         return _JSON.encode(row)
 
 
-def encode_column(values: Sequence[PlatformValues | None]) -> list[str | None]:
+def encode_column(
+    values: Sequence[PlatformValues | None], *, ascii_only: bool = False
+) -> list[str | None]:
     """:func:`encode_values` of each of ``values``, in one pass of C code: one JSON line per
-    value (``null`` for ``None``), cut at the newlines (JSON escapes those inside strings)."""
+    value (``null`` for ``None``), cut at the newlines (JSON escapes those inside strings).
+
+    ``ascii_only``: non-ASCII text as ``\\u`` escapes (what earlier versions always wrote),
+    for a database that does not store UTF-8 (PostgreSQL created as LATIN1, WIN1252...)."""
     if not any(values):  # all None (values are never falsy): creates' before-values
         return [None] * len(values)
     rows = list(map(operator.call, map(_ROWS.__getitem__, map(type, values)), values))
     try:
-        lines = _MSGSPEC.encode_lines(rows).decode().split("\n")
-    except UnicodeEncodeError:
-        return [encode_values(v) for v in values]
+        text = _MSGSPEC.encode_lines(rows).decode()
+    except UnicodeEncodeError:  # a lone surrogate somewhere: value by value
+        return [encode_values(v, ascii_only=ascii_only) for v in values]
+    if ascii_only and not text.isascii():
+        return [None if row is None else _JSON.encode(row) for row in rows]
+    lines = text.split("\n")
     lines.pop()  # after the last newline
     return list(map(_NULL.get, lines, lines))
 

@@ -41,6 +41,7 @@ __all__ = [
     "insert_job",
     "reject_job",
     "save_request",
+    "stores_utf8",
 ]
 
 log = logging.getLogger(__name__)
@@ -182,7 +183,6 @@ def save_request(
     hold_reasons: Sequence[str],
 ) -> SyncJob:
     """Store the request's changes and summary; the job becomes pending_review or held."""
-    rows = change_rows(job.id, changes.changes)
     details = {
         "invalid": unstructure(changes.invalid),
         "ambiguous": unstructure(changes.ambiguous),
@@ -194,6 +194,7 @@ def save_request(
     }
     state = JobState.HELD if hold_reasons else JobState.PENDING_REVIEW
     with store.engine.begin() as conn:
+        rows = change_rows(job.id, changes.changes, ascii_only=not stores_utf8(conn))
         insert_change_rows(conn, rows)
         change_state(
             store,
@@ -239,10 +240,23 @@ _KIND_VALUE = operator.attrgetter("kind._value_")
 _ACTION_VALUE = operator.attrgetter("action._value_")
 
 
-def change_rows(job_id: int, changes: Sequence[Change]) -> Iterator[tuple[Any, ...]]:
+def stores_utf8(conn: sa.Connection) -> bool:
+    """Whether ``conn``'s database stores any text (SQLite, PostgreSQL created as UTF8), not
+    only a one-byte character set (PostgreSQL created as LATIN1, WIN1252...)."""
+    if conn.dialect.name != "postgresql":
+        return True
+    info = getattr(conn.connection.dbapi_connection, "info", None)
+    encoding = info.parameter_status("server_encoding") if info is not None else None
+    return encoding in (None, "UTF8")
+
+
+def change_rows(
+    job_id: int, changes: Sequence[Change], *, ascii_only: bool = False
+) -> Iterator[tuple[Any, ...]]:
     """The rows of ``changes`` in ``_CHANGE_COLUMNS`` order, a chunk at a time, built
     column by column in C (a request holds a million changes; Python code per change
-    was most of the cost of saving it)."""
+    was most of the cost of saving it). ``ascii_only``: values with ``\\u`` escapes for
+    non-ASCII text, for a database that does not store UTF-8 (see :func:`stores_utf8`)."""
     join = ",".join
     for start in range(0, len(changes), _ROWS_CHUNK):
         chunk = changes[start : start + _ROWS_CHUNK]
@@ -255,8 +269,8 @@ def change_rows(job_id: int, changes: Sequence[Change]) -> Iterator[tuple[Any, .
             map(operator.itemgetter(_PLATFORM_ID), chunk),
             map(join, map(operator.itemgetter(_FIELDS), chunk)),
             map(join, map(operator.itemgetter(_REFS), chunk)),
-            encode_column(list(map(operator.itemgetter(_BEFORE), chunk))),
-            encode_column(list(map(operator.itemgetter(_AFTER), chunk))),
+            encode_column(list(map(operator.itemgetter(_BEFORE), chunk)), ascii_only=ascii_only),
+            encode_column(list(map(operator.itemgetter(_AFTER), chunk)), ascii_only=ascii_only),
             strict=True,
         )
 
