@@ -443,3 +443,21 @@ def test_a_service_with_one_school_reads_users_without_indexing_them(
     with FakeOneRosterServer(small, count_header=None) as sis:  # how many: not known
         fetch_each(connector, sis, [school])
         assert added
+
+
+def test_a_read_left_unfinished_is_not_waited_for_beyond_the_age_limit(
+    connector: OneRosterConnector, sis: FakeOneRosterServer
+) -> None:
+    a, b, _ = sis.dataset.school_ids()
+    short = {"shared_users_max_age_seconds": 0.2}
+    stalled = connector.rostersync_authenticate(sis.config(**short)).source
+    started = stalled.records("users", school_id=a, since=None)
+    assert next(iter(started))  # this read holds its key, and goes no further
+    alone = fetch_each(connector, sis, [b], UNSHARED)[b]
+    pool = ThreadPoolExecutor(max_workers=1)
+    try:
+        other = pool.submit(fetch_each, connector, sis, [b], short).result(timeout=60)[b]
+    finally:
+        started.close()  # type: ignore[attr-defined]  # lets a waiting fetch go on
+        pool.shutdown()
+    assert_same(other, alone)

@@ -16,7 +16,7 @@ is kept, indexed by school, and serves the other schools synced in the same proc
   ``shared_users_max_age_seconds``, 600 by default; 0 turns sharing off);
 - only a **complete** read is kept: a failure mid-read caches nothing;
 - **thread safe**: syncs of the same district in threads wait for one read rather than
-  each reading;
+  each reading (for at most ``max_age`` seconds: then they read themselves);
 - **streamed**: the school whose sync reads gets the district's users as they arrive (as
   without sharing), while they are indexed for the others;
 - **compact** (:mod:`.shared_index`): each user keeps only the fields the feed reads (no
@@ -120,7 +120,13 @@ class SharedUsers:
                 on_delta(delta)
                 yield from users
                 return
-            slot.lock.acquire()  # one read per key at a time: the others wait and share it
+            # One read per key at a time: the others wait and share it; a read that takes
+            # longer than a shared read may live is not waited for.
+            if not slot.lock.acquire(timeout=max_age):
+                users, delta = read()
+                on_delta(delta)
+                yield from users
+                return
             locked, slot.owner = True, me
             with self._lock:
                 held = self._take(key, school_id, max_age)
