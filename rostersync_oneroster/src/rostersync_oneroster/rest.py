@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 DELTA_COLLECTIONS = frozenset({"users", "enrollments"})
 #: Collections read under ``/schools/{id}/``; the others are district-wide.
 _SCHOOL_SCOPED = frozenset({"classes", "courses", "enrollments"})
+#: Collections paged speculatively (:func:`~rostersync_core.http.iter_offset_pages`).
+_MANY_PAGES = frozenset({"users", "enrollments"})
 
 
 def delta_filter(since: dt.datetime) -> str:
@@ -94,6 +96,9 @@ class RestSource:
             page_size=self.page_size,
             max_records=limit,
             concurrent=True,
+            # A school's users and enrolments span many pages: ask for the first pages
+            # at once instead of waiting for the first page's count.
+            speculative=key in _MANY_PAGES,
             decode=page_decoder(key),
         ):
             for record in page:
