@@ -8,8 +8,8 @@ that platform id yet: the field then holds the SIS id and is named in :attr:`Cha
 to be resolved when the request is applied.
 
 Values are stored as compact JSON lists (type name, then field values in order), written
-and read by :func:`encode_values` / :func:`decode_values`: one call per change, no generic
-converter in the hot path.
+by :func:`encode_column` (a column of a request at a time) or :func:`encode_values`, read by
+:func:`decode_values`: msgspec in the hot path, the stdlib for what it cannot carry.
 """
 
 from __future__ import annotations
