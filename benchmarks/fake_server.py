@@ -5,7 +5,8 @@ whole collection on every page request (quadratic at 100k students; the kit cach
 48af46f). This subclass keeps each view's filtered, sorted list until the dataset changes
 and counts the records it serves; otherwise it answers exactly as the kit's server does.
 
-``python -m benchmarks.fake_server --students N --seed S [--one-school] [--delay S]``
+``python -m benchmarks.fake_server --students N --seed S [--one-school] [--delay S]
+[--cache-pages]``
 serves a generated district on loopback in its own process (so the server neither shares
 the client's GIL nor counts in its memory), prints one JSON line with its ``config`` and
 reads commands on stdin: ``publish <new> <withdrawn> <teacher changes> <seed>`` serves a
@@ -36,8 +37,11 @@ __all__ = ["BenchOneRosterServer", "main"]
 class BenchOneRosterServer(FakeOneRosterServer):
     """:class:`FakeOneRosterServer` answering from cached, sorted views."""
 
-    def __init__(self, district: Any, **kwargs: Any) -> None:
+    def __init__(self, district: Any, *, cache_pages: bool = False, **kwargs: Any) -> None:
         super().__init__(district, **kwargs)
+        #: Answer a page rendered before from memory (``--cache-pages``).
+        self.cache_pages = cache_pages
+        self._pages: dict[tuple[Any, ...], FakeResponse] = {}
         self._views: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
         self._sorted: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
         #: Records served in pages since the last ``stats`` (for records per second).
@@ -48,6 +52,7 @@ class BenchOneRosterServer(FakeOneRosterServer):
         super().publish(district, modified=modified)
         self._views.clear()
         self._sorted.clear()
+        self._pages.clear()
 
     def _view(self, view: str, school: str | None) -> list[dict[str, Any]]:
         key = (id(self.dataset), view, school)
@@ -83,7 +88,12 @@ class BenchOneRosterServer(FakeOneRosterServer):
             ordered = sorted(records, key=lambda r: str(r.get(sort, "")), reverse=order == "desc")
             self._sorted[cache_key] = ordered
         query = {k: v for k, v in request.query.items() if k not in ("sort", "orderBy")}
-        response = super()._page(attrs.evolve(request, query=query), ordered, key)
+        page_key = (cache_key, key, request.arg("limit"), request.arg("offset"))
+        response = self._pages.get(page_key) if self.cache_pages else None
+        if response is None:
+            response = super()._page(attrs.evolve(request, query=query), ordered, key)
+            if self.cache_pages:
+                self._pages[page_key] = response
         try:
             limit = int(request.arg("limit", "100") or 100)
             offset = int(request.arg("offset", "0") or 0)
@@ -123,9 +133,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--one-school", action="store_true")
     parser.add_argument("--delay", type=float, default=0.0, help="seconds added per request")
+    parser.add_argument("--cache-pages", action="store_true",
+                        help="answer a page rendered before from memory (its CPU then stays "
+                        "off the client's cores, as a real SIS's does)")
     args = parser.parse_args(argv)
     district = build_district(args.students, args.seed, args.one_school)
-    server = BenchOneRosterServer(district, link_header=False)
+    server = BenchOneRosterServer(district, link_header=False, cache_pages=args.cache_pages)
     del district
     if args.delay:
         server.inject(Fault(delay=args.delay, times=None, path=r"/ims/"))
