@@ -2,9 +2,8 @@
 against the limit (requests x 20 ms / concurrency).
 
 The fake server (its own process) adds ``--delay`` to every rostering request, and answers
-a page it rendered before from memory, so its CPU
-does not compete with the client's on this machine's cores (an unmeasured first read renders
-them). Measured:
+a page it rendered before from memory, so its CPU does not compete with the client's on
+this machine's cores (an unmeasured first read renders them). Measured:
 
 - ``connector_people``: the OneRoster connector's ``fetch_people`` (its users paging), with
   the config's ``max_concurrency`` — what a sync really does — against the limit at that
