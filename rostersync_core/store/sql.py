@@ -160,13 +160,13 @@ def insert_many(
     """Insert ``rows`` into ``table``: each a tuple of the values of the columns ``names``,
     as the driver takes them (str, int, bool, date, None).
 
-    On PostgreSQL the rows go in one ``COPY`` (a tenth of the client CPU of an
+    On PostgreSQL (psycopg 3) the rows go in one ``COPY`` (a tenth of the client CPU of an
     ``executemany``: measured 0.06 s against 0.9 s for 131,000 rows), elsewhere through
     :func:`executemany`. Either way inside ``conn``'s transaction, all or nothing.
     """
     if not rows:
         return
-    if conn.dialect.name == "postgresql":
+    if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
         quote = conn.dialect.identifier_preparer.quote
         copy_sql = (
             f"COPY {conn.dialect.identifier_preparer.format_table(table)} "
