@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import functools
+import itertools
 import json
 import operator
 import typing
@@ -175,6 +176,22 @@ def _plain(value: object) -> object:
     return _json_default(value)
 
 
+#: The types of field values a stored request carries as they are. msgspec would also
+#: write bytes (as base64), UUIDs, decimals, sets...: stored silently, they would read back
+#: as other values and be applied so; :func:`_refuse_unstorable` refuses them as the stdlib
+#: encoder did.
+_STORABLE = frozenset({str, int, bool, type(None), tuple, dt.date})
+
+
+def _refuse_unstorable(rows: Sequence[tuple[Any, ...] | None]) -> None:
+    """Raise ``TypeError("cannot store X")`` for a field value ``_plain`` would not store
+    as the stdlib encoder did (one C pass over the values' types; a few odd types are
+    looked at one by one)."""
+    for odd in set(map(type, itertools.chain.from_iterable(filter(None, rows)))) - _STORABLE:
+        if not issubclass(odd, (str, int, float, dt.date)):  # enums are str subclasses
+            raise TypeError(f"cannot store {odd.__name__}")
+
+
 #: msgspec writes dates (ISO), enums (their value), tuples and bools natively, ten times
 #: faster than the stdlib; non-ASCII text is stored as UTF-8 rather than ``\u`` escapes,
 #: which :func:`decode_values` reads the same. ``_plain`` is called only for other types.
@@ -199,6 +216,7 @@ def encode_values(values: PlatformValues | None, *, ascii_only: bool = False) ->
         return None
     row = _ROWS[type(values)](values)
     assert row is not None
+    _refuse_unstorable((row,))
     if ascii_only:
         return _JSON.encode(row)
     try:
@@ -218,6 +236,7 @@ def encode_column(
     if not any(values):  # all None (values are never falsy): creates' before-values
         return [None] * len(values)
     rows = list(map(operator.call, map(_ROWS.__getitem__, map(type, values)), values))
+    _refuse_unstorable(rows)
     try:
         text = _MSGSPEC.encode_lines(rows).decode()
     except UnicodeEncodeError:  # a lone surrogate somewhere: value by value
