@@ -20,7 +20,7 @@ Choices a real SIS would make too:
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from typing import Any
 
 import attrs
@@ -303,23 +303,41 @@ def _enrollment(key: str, e: Enrolment, school_id: str, modified: str) -> dict[s
     return record
 
 
+def record_schools(collection: str, record: dict[str, Any]) -> Collection[str] | None:
+    """The schools a record of ``collection`` belongs to on per-school paths (``None``: a
+    collection that is not per school, whose records every school path lists)."""
+    if collection in ("classes", "enrollments"):
+        return ((record.get("school") or {}).get("sourcedId"),)
+    if collection == "courses":
+        return ((record.get("org") or {}).get("sourcedId"),)
+    if collection == "users":
+        return _user_orgs(record)
+    return None
+
+
 def iter_school_records(
     dataset: OneRosterDataset, collection: str, school_id: str
 ) -> Iterator[dict[str, Any]]:
     """The records of ``collection`` that belong to ``school_id`` (for per-school paths)."""
     for record in dataset.records(collection):
-        if collection in ("classes", "enrollments"):
-            owner = (record.get("school") or {}).get("sourcedId")
-            if owner == school_id:
-                yield record
-        elif collection == "courses":
-            if (record.get("org") or {}).get("sourcedId") == school_id:
-                yield record
-        elif collection == "users":
-            if school_id in _user_orgs(record):
-                yield record
-        else:
+        schools = record_schools(collection, record)
+        if schools is None or school_id in schools:
             yield record
+
+
+def records_by_school(
+    dataset: OneRosterDataset, collection: str
+) -> dict[str, list[dict[str, Any]]] | None:
+    """:func:`iter_school_records` of every school at once, in one pass (``None`` for a
+    collection that is not per school)."""
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for record in dataset.records(collection):
+        schools = record_schools(collection, record)
+        if schools is None:
+            return None
+        for school in schools:
+            grouped.setdefault(school, []).append(record)
+    return grouped
 
 
 def _user_orgs(user: dict[str, Any]) -> set[str]:
