@@ -243,9 +243,9 @@ def is_one_of(
 
 def _json_rows(table: sa.Table, names: Sequence[str]) -> sa.Subquery:
     """PostgreSQL: the rows of the JSON list of lists bound as ``rows``, as a subquery with
-    the ``names`` columns of ``table``, each cast to its type. One text parameter carries
-    them all: a fifth of the client CPU of one array per column (psycopg dumps arrays in
-    Python), and a twelfth of an ``executemany``'s."""
+    the ``names`` columns of ``table``, each cast to its type (strings to unbounded text).
+    One text parameter carries them all: a fifth of the client CPU of one array per column
+    (psycopg dumps arrays in Python), and a twelfth of an ``executemany``'s."""
     from sqlalchemy.dialects.postgresql import JSON
 
     each = (
@@ -256,13 +256,25 @@ def _json_rows(table: sa.Table, names: Sequence[str]) -> sa.Subquery:
     return (
         sa.select(
             *(
-                sa.cast(each.c.value.op("->>")(sa.literal_column(str(i))), table.c[n].type).label(n)
+                sa.cast(each.c.value.op("->>")(sa.literal_column(str(i))), _cast_type(table.c[n]))
+                .label(n)
                 for i, n in enumerate(names)
             )
         )
         .select_from(each)
         .subquery("given")
     )
+
+
+def _cast_type(column: sa.Column[Any]) -> sa.types.TypeEngine[Any]:
+    """The type a JSON text value is cast to for ``column``. Strings stay unbounded text: an
+    explicit ``CAST(... AS VARCHAR(n))`` silently cuts a longer value to ``n`` characters
+    (a name cut short, an id matching another by its prefix); the assignment to the column
+    then refuses it ("value too long"), as a bound parameter is."""
+    kind = column.type
+    if isinstance(kind, sa.String) and not isinstance(kind, sa.Enum):
+        return sa.Text()
+    return kind
 
 
 def _json_value(value: object) -> object:
