@@ -3,6 +3,10 @@ refused as before (never truncated or altered), on both backends."""
 
 from __future__ import annotations
 
+import os
+import secrets
+from collections.abc import Iterator
+
 import pytest
 import sqlalchemy as sa
 
@@ -134,3 +138,69 @@ def test_two_is_one_of_in_one_statement_keep_their_own_values(people: StateStore
             is_one_of(conn, c.id, ["p1", "p2"]), is_one_of(conn, c.kind, ["student"])
         )
         assert sorted(conn.execute(query).scalars()) == ["p1", "p2"]
+
+
+PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
+
+
+@pytest.fixture
+def latin1_store(secret_key: str) -> Iterator[StateStore]:
+    """A state store on a fresh PostgreSQL database created as LATIN1 (dropped afterwards;
+    WIN1252, alike, is the default of a PostgreSQL installed on Windows)."""
+    name = f"rs_latin1_{os.getpid()}_{secrets.token_hex(4)}"
+    admin = sa.create_engine(f"{PG_SERVER}/test", isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(
+                sa.text(
+                    f"CREATE DATABASE \"{name}\" ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C'"
+                    " TEMPLATE template0"
+                )
+            )
+    except sa.exc.OperationalError as exc:
+        admin.dispose()
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"PostgreSQL not reachable: {type(exc).__name__}")
+    store = StateStore.open(f"{PG_SERVER}/{name}")
+    try:
+        yield store
+    finally:
+        store.close()
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_a_one_byte_database_takes_the_text_it_can_spell(latin1_store: StateStore) -> None:
+    """A LATIN1 database stores "Zoë" through every helper, as it did through bound
+    parameters (the JSON of the bulk paths must not escape it as ``\\u00eb``, which
+    PostgreSQL decodes only in a UTF8 database); text it cannot spell is still refused."""
+    store = latin1_store
+    with store.engine.begin() as conn:
+        conn.execute(sa.insert(t.ref_schools).values(id=SCHOOL, name="School"))
+        insert_many(conn, t.ref_people, ("id", "school_id", "kind", "given_name"),
+                    [("pë", SCHOOL, "student", "x"), ("p2", SCHOOL, "student", "x")])
+        assert update_many(conn, t.ref_people, [("pë", SCHOOL, "Zoë"), ("p2", SCHOOL, "Ó")],
+                           keys=("id", "school_id"), columns=("given_name",)) == 2
+        upsert_many(conn, t.record_links, _LINK,
+                    [(SCHOOL, "student", "Zoë-1", "pë"), (SCHOOL, "student", "s2", "p2")],
+                    keys=_LINK[:3], update=("platform_id",))
+        c = t.ref_people.c
+        found = conn.execute(sa.select(c.id).where(is_one_of(conn, c.id, ["pë", "nobody"])))
+        assert found.scalars().all() == ["pë"]
+    c = t.ref_people.c
+    with store.engine.connect() as conn:
+        names = {i: n for i, n in conn.execute(sa.select(c.id, c.given_name))}
+        links = {
+            s: p for s, p in conn.execute(
+                sa.select(t.record_links.c.sis_id, t.record_links.c.platform_id)
+            )
+        }
+    assert names == {"pë": "Zoë", "p2": "Ó"}
+    assert links == {"Zoë-1": "pë", "s2": "p2"}
+    with pytest.raises((sa.exc.DBAPIError, UnicodeEncodeError)), store.engine.begin() as conn:
+        update_many(conn, t.ref_people, [("pë", SCHOOL, "雪"), ("p2", SCHOOL, "y")],
+                    keys=("id", "school_id"), columns=("given_name",))
+    with store.engine.connect() as conn:
+        assert conn.execute(sa.select(c.given_name).where(c.id == "p2")).scalar() == "Ó"
