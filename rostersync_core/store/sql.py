@@ -231,6 +231,8 @@ def is_one_of(
     """``column IN values`` with the values as one JSON text parameter: a statement with
     hundreds of placeholders costs more CPU to build (SQLAlchemy names each one) and, on
     PostgreSQL, to parse (psycopg does not cache long statements) than the look-up itself."""
+    if "\x00" in "".join(values):  # SQLite's JSON functions end a string at a NUL
+        return column.in_(list(values))
     # unique: two of these in one statement must not share (silently) one parameter
     keys = sa.bindparam("one_of", json.dumps(list(values)), type_=sa.Text, unique=True)
     if conn.dialect.name == "postgresql":

@@ -140,6 +140,25 @@ def test_two_is_one_of_in_one_statement_keep_their_own_values(people: StateStore
         assert sorted(conn.execute(query).scalars()) == ["p1", "p2"]
 
 
+def test_is_one_of_does_not_match_a_value_cut_at_a_nul(store: StateStore) -> None:
+    """SQLite's JSON functions end a string at a NUL: ``a\\0b`` must not find ``a``."""
+    c = t.record_links.c
+    stored = ["a", "a\x00b"] if store.engine.dialect.name == "sqlite" else ["a"]
+    with store.engine.begin() as conn:
+        upsert_many(conn, t.record_links, _LINK,
+                    [(SCHOOL, "student", s, "p") for s in stored],
+                    keys=_LINK[:3], update=("platform_id",))
+    try:
+        with store.engine.connect() as conn:
+            found = conn.execute(
+                sa.select(c.sis_id).where(is_one_of(conn, c.sis_id, ["a\x00b"]))
+            ).scalars().all()
+    except sa.exc.DBAPIError:  # PostgreSQL: text cannot hold a NUL
+        assert store.engine.dialect.name == "postgresql"
+        return
+    assert found == stored[1:]
+
+
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 
 
