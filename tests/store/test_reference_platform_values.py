@@ -149,3 +149,21 @@ def test_a_batch_failing_at_its_end_leaves_no_record_and_no_key(
                     if r.platform_id == pid]
         assert isinstance(record.values, Person)
         assert record.values.given_name == "n" * 201
+
+
+def test_an_update_without_fields_changes_nothing_but_needs_its_record(
+    platform: ReferencePlatform, school: str
+) -> None:
+    ada = _person(0, "Ada")
+    [pid] = platform.apply_changes(
+        school, [_change("n/1", RecordKind.STUDENT, ChangeAction.CREATE, values=ada)]
+    )
+    other = _person(1, "Bo")
+    assert platform.apply_changes(
+        school, [_change("n/2", RecordKind.STUDENT, ChangeAction.UPDATE, pid, other)]
+    ) == [pid]
+    assert _values(platform, school, RecordKind.STUDENT) == {pid: (ada, False)}
+    with pytest.raises(ValueError, match="stu_gone"):
+        platform.apply_changes(
+            school, [_change("n/3", RecordKind.STUDENT, ChangeAction.UPDATE, "stu_gone", other)]
+        )
