@@ -223,3 +223,15 @@ def test_a_one_byte_database_takes_the_text_it_can_spell(latin1_store: StateStor
                     keys=("id", "school_id"), columns=("given_name",))
     with store.engine.connect() as conn:
         assert conn.execute(sa.select(c.given_name).where(c.id == "p2")).scalar() == "Ó"
+
+
+def test_update_many_counts_every_update_when_keys_repeat(people: StateStore) -> None:
+    """The executemany path (a row named twice) counts both updates, as the reference
+    platform's check for missing records expects; a missing row still counts nothing."""
+    rows = [("p0", SCHOOL, "first"), ("p1", SCHOOL, "other"), ("p0", SCHOOL, "last"),
+            ("nobody", SCHOOL, "x")]
+    with people.engine.begin() as conn:
+        count = update_many(conn, t.ref_people, rows, keys=("id", "school_id"),
+                            columns=("given_name",))
+    assert count == 3
+    assert _names(people)[:2] == ["last", "other"]
