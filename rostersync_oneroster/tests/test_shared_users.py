@@ -286,16 +286,17 @@ def test_the_share_key_names_service_credentials_and_never_the_secret() -> None:
     assert isinstance(unshared, RestSource) and unshared.users_share is None
 
 
-def test_delta_reads_are_shared_per_cursor_and_report_the_same_removals(
+def test_delta_reads_are_never_shared_and_report_the_same_removals(
     connector: OneRosterConnector, sis: FakeOneRosterServer, district: District
 ) -> None:
     later = evolve_district(district, new_students=12, withdrawals=9, teacher_changes=3)
     sis.publish(later, modified="2026-09-01T00:00:00.000Z")
     schools = sis.dataset.school_ids()
     alone = fetch_each(connector, sis, schools, UNSHARED, since=SINCE)
+    fetch_each(connector, sis, schools[:1])  # a full read held: no delta's
     start = len(sis.requests)
     shared = fetch_each(connector, sis, schools, since=SINCE)
-    assert users_reads(sis, start) == 1
+    assert users_reads(sis, start) == len(schools)  # each delta its own, at its fetch
     assert {r.arg("filter") for r in sis.requests[start:] if r.path.endswith("/users")} == {
         "dateLastModified>'2026-08-15T00:00:00Z'"
     }
@@ -304,12 +305,11 @@ def test_delta_reads_are_shared_per_cursor_and_report_the_same_removals(
         assert RecordKind.STUDENT in shared[school].context.delta_kinds
     assert any(f.context.removed.get(RecordKind.STUDENT) for f in shared.values())
     start = len(sis.requests)
-    fetch_each(connector, sis, schools[:1], since=SINCE + dt.timedelta(days=1))
-    fetch_each(connector, sis, schools[1:2])  # a full read is not the delta's either
-    assert users_reads(sis, start) == 2
+    fetch_each(connector, sis, schools[1:2])  # the full read, kept, is still served
+    assert users_reads(sis, start) == 0
 
 
-def test_a_refused_delta_filter_is_shared_as_a_full_read(
+def test_a_refused_delta_filter_is_read_in_full_by_each_delta(
     connector: OneRosterConnector, district: District
 ) -> None:
     with FakeOneRosterServer(district, supports_filter=False) as sis:
@@ -322,7 +322,7 @@ def test_a_refused_delta_filter_is_shared_as_a_full_read(
             for r in sis.requests[start:]
             if r.path.endswith("/users") and r.arg("offset") == "0" and not r.arg("filter")
         ]
-        assert len(full_reads) == 1
+        assert len(full_reads) == len(schools)
         for school in schools:
             assert_same(shared[school], alone[school])
             assert RecordKind.STUDENT not in shared[school].context.delta_kinds
@@ -461,3 +461,29 @@ def test_a_read_left_unfinished_is_not_waited_for_beyond_the_age_limit(
         started.close()  # type: ignore[attr-defined]  # lets a waiting fetch go on
         pool.shutdown()
     assert_same(other, alone)
+
+
+def test_a_delta_fetch_sees_every_change_made_before_it_began(
+    connector: OneRosterConnector, sis: FakeOneRosterServer, district: District
+) -> None:
+    """A caller takes its next cursor from when a delta fetch began: a change made before
+    that must be in this fetch, or no later delta ever shows it. A users read shared from
+    an earlier school's delta began before the change: a delta is never served from it."""
+    later = evolve_district(district, new_students=6, withdrawals=3, teacher_changes=1)
+    sis.publish(later, modified="2026-09-01T00:00:00.000Z")
+    a, b, _ = sis.dataset.school_ids()
+    fetch_each(connector, sis, [a], since=SINCE)
+    users = sis.dataset.collections["users"]
+    student = next(k for k, u in sorted(users.items()) if role_of(u) == "student" and at(u) == b)
+    users[student] = {
+        **users[student],
+        "givenName": "Renamed",
+        "dateLastModified": "2026-10-01T00:00:00.000Z",
+    }
+    sis.dataset.forget()
+    start = len(sis.requests)
+    fetched = fetch_each(connector, sis, [b], since=SINCE)[b]
+    assert users_reads(sis, start) == 1
+    renamed = [p for p in fetched.people if p.sis_id == student]
+    assert [p.given_name for p in renamed] == ["Renamed"]
+    assert_same(fetched, fetch_each(connector, sis, [b], UNSHARED, since=SINCE)[b])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import logging
 from collections.abc import Iterator
 from typing import Any
@@ -161,8 +160,13 @@ class RestSource:
     def records(
         self, collection: str, *, school_id: str, since: dt.datetime | None
     ) -> Iterator[Any]:
-        if collection == "users" and self.users_share is not None and self.school_count != 1:
-            return self._shared_users(self.users_share, school_id, since)
+        if (
+            collection == "users"
+            and since is None  # a delta is read at its own fetch: see _shared_users
+            and self.users_share is not None
+            and self.school_count != 1
+        ):
+            return self._shared_users(self.users_share, school_id)
         path = collection
         if collection in _SCHOOL_SCOPED:
             path = f"schools/{segment(school_id)}/{collection}"
@@ -170,32 +174,19 @@ class RestSource:
             return self._delta_or_full(path, collection, delta_filter(since))
         return self._pages(path, collection)
 
-    def _shared_users(
-        self, share: UsersShare, school_id: str, since: dt.datetime | None
-    ) -> Iterator[Any]:
-        cursor = delta_filter(since) if since is not None else ""
+    def _shared_users(self, share: UsersShare, school_id: str) -> Iterator[Any]:
+        """The district's users of a full read, shared (:mod:`.shared_users`).
 
-        def note(delta: bool) -> None:
-            if since is not None and not delta:
-                self._filter_refused.add("users")  # the shared read found the filter refused
-
+        A delta (``since``) is never served from a shared read: that read began before this
+        fetch, and a caller takes its next cursor from when this fetch began, so a change
+        made in between would be in no delta ever."""
         yield from share.reads.users_of(
-            (*share.key, cursor),
-            school_id,
-            share.max_age,
-            lambda: self._read_users(since),
-            note,
+            share.key, school_id, share.max_age, self._read_users, lambda delta: None
         )
 
-    def _read_users(self, since: dt.datetime | None) -> tuple[Iterator[Any], bool]:
-        """The district's users and whether they are a delta (known after the first)."""
-        if since is not None and self.is_delta("users", since):
-            rows = self._delta_or_full("users", "users", delta_filter(since))
-        else:
-            rows = self._pages("users", "users")
-        first = next(rows, None)
-        delta = self.is_delta("users", since)
-        return itertools.chain(() if first is None else (first,), rows), delta
+    def _read_users(self) -> tuple[Iterator[Any], bool]:
+        """The district's users, in full (not a delta)."""
+        return self._pages("users", "users"), False
 
     def close(self) -> None:
         self.client.close()

@@ -6,10 +6,11 @@ members), so each school's sync reads the district's ``users``. Read once per sc
 district of S schools costs S district-wide reads per pass. Here the first school's read
 is kept, indexed by school, and serves the other schools synced in the same process:
 
-- **keyed** by the service (address, version, base path), the credentials (client id,
+- **keyed** by the service (address, version, base path) and the credentials (client id,
   token endpoint, scopes, signing method and a keyed digest of the secret — the secret
-  itself is never kept) and the delta cursor: two services, two accounts or two cursors
-  never share a read;
+  itself is never kept): two services or two accounts never share a read. A key may also
+  name a delta cursor (the index then keeps ``tobedeleted`` users for every school), but
+  the REST source shares full reads only: a delta is read at its own fetch;
 - a read serves **each school at most once**: a school synced again reads the SIS afresh
   (and that read is shared in turn);
 - a read **expires** ``max_age`` seconds after it started (the connector's
