@@ -306,10 +306,9 @@ def _enrollment(key: str, e: Enrolment, school_id: str, modified: str) -> dict[s
 def record_schools(collection: str, record: dict[str, Any]) -> Collection[str] | None:
     """The schools a record of ``collection`` belongs to on per-school paths (``None``: a
     collection that is not per school, whose records every school path lists)."""
-    if collection in ("classes", "enrollments"):
-        return ((record.get("school") or {}).get("sourcedId"),)
-    if collection == "courses":
-        return ((record.get("org") or {}).get("sourcedId"),)
+    if collection in ("classes", "enrollments", "courses"):
+        owner = (record.get("org" if collection == "courses" else "school") or {}).get("sourcedId")
+        return (owner,) if isinstance(owner, str) else ()
     if collection == "users":
         return _user_orgs(record)
     return None
