@@ -8,14 +8,16 @@ from typing import Any
 
 import pytest
 
-from rostersync_core.errors import InvalidSisDataError
+from rostersync_core.errors import InvalidSisDataError, SisUnavailableError
 from rostersync_core.http import (
     RequestLimits,
     RetryPolicy,
     SisClient,
+    SisNotFoundError,
     SisResponse,
     iter_offset_pages,
 )
+from rostersync_core.testing.fake_sis import FakeRequest, FakeResponse
 
 from .conftest import PupilsSis
 from .test_concurrent_paging import ALL, BusySis, offsets
@@ -105,3 +107,45 @@ def test_pages_are_decoded_by_the_decode_hook() -> None:
     with BusySis(hold=0.0) as server:
         assert read(server, 10, decode=decode) == [i.upper() for i in ALL]
         assert len(decoded) == len(server.requests)
+
+
+class FailingSis(BusySis):
+    """Answers ``status`` for the page at ``failing`` (every try)."""
+
+    def __init__(self, failing: int, status: int, **options: Any) -> None:
+        super().__init__(hold=0.0, **options)
+        self.failing = failing
+        self.status = status
+
+    def list_pupils(self, request: FakeRequest) -> FakeResponse:
+        if int(request.arg("offset") or 0) == self.failing:
+            return FakeResponse.json({"error": "no"}, self.status)
+        return super().list_pupils(request)
+
+
+@pytest.mark.parametrize("count_header", ["X-Total-Count", None], ids=["count", "no-count"])
+@pytest.mark.parametrize(
+    ("status", "error"),
+    [(503, SisUnavailableError), (404, SisNotFoundError)],
+    ids=["unavailable", "not-found"],
+)
+def test_a_page_failing_inside_the_window_fails_paging_after_the_pages_before_it(
+    count_header: str | None, status: int, error: type[Exception]
+) -> None:
+    with FailingSis(failing=9, status=status, count_header=count_header) as server:
+        client = SisClient(
+            server.url, retry=RetryPolicy.fast(), limits=RequestLimits(max_concurrency=5)
+        )
+        pages = iter_offset_pages(
+            client, "pupils", items="pupils", page_size=3, concurrent=True, speculative=True
+        )
+        got: list[str] = []
+        with pytest.raises(error):
+            for page in pages:
+                got.extend(p["id"] for p in page)
+        assert got == ALL[:9]  # the pages before the failing one, none after it
+
+
+def test_a_failing_page_past_the_end_of_a_short_collection_is_never_an_error() -> None:
+    with FailingSis(failing=30, status=503, count_header=None) as server:
+        assert read(server, 10) == ALL  # the window asked for 30 and 40; 20 was short
