@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import os
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -165,6 +166,9 @@ def run_sync(
         lock.release()
 
 
+#: ``ROSTERSYNC_PAUSE_GC=0`` keeps the collector running through runs and applies (for a
+#: host process whose other threads must not go without it while a long run lasts).
+PAUSE_ENV = "ROSTERSYNC_PAUSE_GC"
 _pause_lock = threading.Lock()
 _pauses = 0
 _resume = False
@@ -180,9 +184,14 @@ def collector_paused() -> Iterator[None]:
     quarter of the run's CPU). Plain reference counting still frees everything; the
     collector resumes after the run. Pauses may nest and overlap (syncs of several schools
     in threads of one process): the collector resumes when the last one ends, if it was
-    running when the first began.
+    running when the first began. The pause is process-wide: a host whose other threads
+    must keep the collector (a web server embedding the engine) sets
+    ``ROSTERSYNC_PAUSE_GC=0``.
     """
     global _pauses, _resume
+    if os.environ.get(PAUSE_ENV, "1").strip().lower() in ("0", "false", "no", "off"):
+        yield  # the host keeps the collector running (at a cost in CPU)
+        return
     with _pause_lock:
         if _pauses == 0:
             _resume = gc.isenabled()

@@ -75,3 +75,14 @@ def test_a_collector_paused_by_the_caller_stays_paused() -> None:
     with collector_paused():
         assert not gc.isenabled()
     assert not gc.isenabled()
+
+
+def test_a_host_can_keep_the_collector_running_through_a_run(
+    store: Any, platform: Any, host: Any, school: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ROSTERSYNC_PAUSE_GC", "0")
+    watch = CollectorWatch()
+    host.register_extension(watch, name="watch")
+    job = run_sync(store, host, platform, school)
+    assert watch.seen and all(watch.seen)
+    assert job.change_count > 0 and gc.isenabled()
