@@ -249,3 +249,30 @@ def test_a_status_sent_only_as_a_letter_is_understood(
     students = _people(fetch(ps), PersonKind.STUDENT)
     assert str(graduate["id"]) not in students
     assert str(pre_registered["id"]) in students
+
+
+def test_a_plugin_without_access_to_the_contacts_api_falls_back_to_the_expansion(
+    ps: FakePowerSchool, fetch: Callable[..., FetchedRoster], caplog: pytest.LogCaptureFixture
+) -> None:
+    from rostersync_core.testing.fake_sis import Fault
+
+    ps.inject(Fault(status=403, path=r"^/ws/contacts/", times=None))
+    roster = fetch(ps)
+    family = _people(roster, PersonKind.FAMILY)
+    assert family and all(k.startswith("contact-") for k in family)
+    assert "may not read the Contacts API" in caplog.text
+    assert "credentials" not in caplog.text
+
+
+def test_asking_for_the_contacts_api_without_access_names_the_missing_access(
+    ps: FakePowerSchool, fetch: Callable[..., FetchedRoster]
+) -> None:
+    from rostersync_core.testing.fake_sis import Fault
+    from rostersync_powerschool.api import ContactsForbiddenError
+
+    ps.inject(Fault(status=403, path=r"^/ws/contacts/", times=None))
+    with pytest.raises(ContactsForbiddenError) as caught:
+        fetch(ps, contacts="contacts_api")
+    assert caught.value.field == "contacts"
+    assert "may not read the Contacts API" in str(caught.value)
+    assert "plugin.xml" in (caught.value.hint or "")

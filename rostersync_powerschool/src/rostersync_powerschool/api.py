@@ -12,7 +12,7 @@ import math
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from rostersync_core.errors import InvalidSisDataError, UnknownSchoolError
+from rostersync_core.errors import ConfigError, InvalidSisDataError, UnknownSchoolError
 from rostersync_core.http import (
     OAuth2ClientCredentials,
     RequestLimits,
@@ -33,6 +33,7 @@ from rostersync_powerschool.shapes import (
 __all__ = [
     "COTEACHER_QUERY",
     "DEFAULT_PAGE_SIZE",
+    "ContactsForbiddenError",
     "PowerSchoolApi",
     "token_auth",
     "unknown_school",
@@ -44,6 +45,11 @@ COTEACHER_QUERY = "com.powerschool.core.users.coteacher_access_roles"
 DEFAULT_PAGE_SIZE = 100
 #: Default token lifetime when ``expires_in`` is unreadable (PowerSchool's is ~30 days).
 _DEFAULT_LIFETIME = 3600.0
+
+
+class ContactsForbiddenError(ConfigError):
+    """The plugin's credentials work, but its access does not include the Contacts API
+    (PowerSchool answers 403): a setup matter for the district, not bad credentials."""
 
 
 def _ignores_paging(path: str) -> InvalidSisDataError:
@@ -247,11 +253,22 @@ class PowerSchoolApi:
 
     def student_contacts(self, student_dcid: str) -> list[Mapping[str, Any]] | None:
         """The Contacts API answer for one student: ``[]`` on 204, None when the server has
-        no Contacts API (404: an older PowerSchool)."""
-        try:
-            response = self.client.get(f"ws/contacts/student/{segment(student_dcid)}")
-        except SisNotFoundError:
+        no Contacts API (404: an older PowerSchool); :class:`ContactsForbiddenError` when
+        the plugin may not read it (403 once the token was renewed: the credentials are
+        good, the plugin's access lacks the Contacts API)."""
+        path = f"ws/contacts/student/{segment(student_dcid)}"
+        response = self.client.request("GET", path, check_status=False)
+        if response.status == 403:
+            raise ContactsForbiddenError(
+                f"the PowerSchool plugin may not read the Contacts API ({response.host} "
+                f"answered 403 to GET /ws/contacts/student/{{dcid}})",
+                field="contacts",
+                hint="grant the plugin access to the Contacts API in its plugin.xml, or set "
+                "contacts to 'expansion'",
+            )
+        if response.status == 404:
             return None
+        self.client.raise_for_status(response)
         if response.status == 204 or not response.content.strip():
             return []
         body = response.json()

@@ -32,7 +32,12 @@ from rostersync_core.model import (
     Subject,
 )
 from rostersync_powerschool import normalise as ps
-from rostersync_powerschool.api import COTEACHER_QUERY, PowerSchoolApi, unknown_school
+from rostersync_powerschool.api import (
+    COTEACHER_QUERY,
+    ContactsForbiddenError,
+    PowerSchoolApi,
+    unknown_school,
+)
 from rostersync_powerschool.shapes import as_mapping, int_or_none, text
 
 __all__ = ["SchoolFeed"]
@@ -247,7 +252,13 @@ class SchoolFeed:
     ) -> Iterator[tuple[str, list[tuple[Person, str]]]]:
         mode = self.settings.contacts
         if mode != "expansion" and ids:
-            first = self.api.student_contacts(ids[0])
+            try:
+                first = self.api.student_contacts(ids[0])
+            except ContactsForbiddenError as exc:
+                if mode == "contacts_api":
+                    raise
+                log.warning("%s: guardians come from the contact expansion instead", exc)
+                first = None
             if first is None and mode == "contacts_api":
                 raise ConfigError(
                     "this PowerSchool server has no Contacts API (PowerSchool 12 or later)",
