@@ -143,17 +143,20 @@ def run_sync(
                 job = save_request(store, host, job, changes, frozen=frozen, hold_reasons=reasons)
             except BaseException as exc:
                 # Saving is one transaction: nothing of the request was stored. The job
-                # fails now (not at the school's next run), and plugins are told.
-                if get_job(store, job.id).state is JobState.RUNNING:
-                    interrupted = isinstance(exc, (KeyboardInterrupt, SystemExit))
-                    fail(
-                        "the sync was interrupted while saving its request"
-                        if interrupted
-                        else str(exc)
-                        if isinstance(exc, RostersyncError)
-                        else f"the request could not be saved ({type(exc).__name__})",
-                        "internal" if interrupted else error_kind_of(exc),
-                    )
+                # fails now (not at the school's next run), and plugins are told; if the
+                # database cannot even record that, the next run closes the job, and the
+                # error raised is the one that stopped the save.
+                interrupted = isinstance(exc, (KeyboardInterrupt, SystemExit))
+                with contextlib.suppress(Exception):
+                    if get_job(store, job.id).state is JobState.RUNNING:
+                        fail(
+                            "the sync was interrupted while saving its request"
+                            if interrupted
+                            else str(exc)
+                            if isinstance(exc, RostersyncError)
+                            else f"the request could not be saved ({type(exc).__name__})",
+                            "internal" if interrupted else error_kind_of(exc),
+                        )
                 raise
             del changes  # stored: an auto-apply reads it back a page at a time
         _supersede_older(store, host, job)
