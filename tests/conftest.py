@@ -199,3 +199,32 @@ def host(connector: Any) -> Any:
     plugin_host = PluginHost(load_entry_points=False)
     plugin_host.register_connector(connector)
     return plugin_host
+
+
+@pytest.fixture
+def latin1_url(secret_key: str) -> Iterator[str]:
+    """A fresh PostgreSQL database created as LATIN1 (dropped afterwards; WIN1252, alike,
+    is the default of a PostgreSQL installed on Windows)."""
+    import sqlalchemy as sa
+
+    name = f"rs_latin1_{os.getpid()}_{secrets.token_hex(4)}"
+    admin = sa.create_engine(f"{PG_SERVER}/test", isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(
+                sa.text(
+                    f"CREATE DATABASE \"{name}\" ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C'"
+                    " TEMPLATE template0"
+                )
+            )
+    except sa.exc.OperationalError as exc:
+        admin.dispose()
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"PostgreSQL not reachable: {type(exc).__name__}")
+    try:
+        yield f"{PG_SERVER}/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

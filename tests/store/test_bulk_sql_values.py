@@ -3,8 +3,6 @@ refused as before (never truncated or altered), on both backends."""
 
 from __future__ import annotations
 
-import os
-import secrets
 from collections.abc import Iterator
 
 import pytest
@@ -159,36 +157,14 @@ def test_is_one_of_does_not_match_a_value_cut_at_a_nul(store: StateStore) -> Non
     assert found == stored[1:]
 
 
-PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
-
-
 @pytest.fixture
-def latin1_store(secret_key: str) -> Iterator[StateStore]:
-    """A state store on a fresh PostgreSQL database created as LATIN1 (dropped afterwards;
-    WIN1252, alike, is the default of a PostgreSQL installed on Windows)."""
-    name = f"rs_latin1_{os.getpid()}_{secrets.token_hex(4)}"
-    admin = sa.create_engine(f"{PG_SERVER}/test", isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(
-                sa.text(
-                    f"CREATE DATABASE \"{name}\" ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C'"
-                    " TEMPLATE template0"
-                )
-            )
-    except sa.exc.OperationalError as exc:
-        admin.dispose()
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(f"PostgreSQL not reachable: {type(exc).__name__}")
-    store = StateStore.open(f"{PG_SERVER}/{name}")
+def latin1_store(latin1_url: str) -> Iterator[StateStore]:
+    """A state store on a fresh PostgreSQL database created as LATIN1."""
+    store = StateStore.open(latin1_url)
     try:
         yield store
     finally:
         store.close()
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def test_a_one_byte_database_takes_the_text_it_can_spell(latin1_store: StateStore) -> None:

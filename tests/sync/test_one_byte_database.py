@@ -5,12 +5,8 @@ them, and read back equal. UTF-8 databases store the text as UTF-8."""
 
 from __future__ import annotations
 
-import os
-import secrets
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 
 from rostersync_core.model import Enrolment, FamilyLink, Person, PersonKind, RecordKind
@@ -25,34 +21,7 @@ from rostersync_core.sync.changes import (
 from rostersync_core.sync.jobs import get_job, iter_changes
 from rostersync_core.sync.transitions import insert_job, save_request, stores_utf8
 
-PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 NAMES = ("Ngữ 雪", "Zoë", "\ud800 broken")  # not LATIN1, LATIN1, a lone surrogate
-
-
-@pytest.fixture
-def latin1_url(secret_key: str) -> Iterator[str]:
-    """A fresh PostgreSQL database created as LATIN1 (dropped afterwards)."""
-    name = f"rs_latin1_{os.getpid()}_{secrets.token_hex(4)}"
-    admin = sa.create_engine(f"{PG_SERVER}/test", isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(
-                sa.text(
-                    f"CREATE DATABASE \"{name}\" ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C'"
-                    " TEMPLATE template0"
-                )
-            )
-    except sa.exc.OperationalError as exc:
-        admin.dispose()
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(f"PostgreSQL not reachable: {type(exc).__name__}")
-    try:
-        yield f"{PG_SERVER}/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _request() -> ChangeSet:
