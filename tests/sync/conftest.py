@@ -3,6 +3,8 @@ a school set up on the reference platform with every grade and subject mapped.""
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -27,3 +29,14 @@ def district() -> District:
 def school(store: Any, platform: Any, district: District) -> str:
     set_up_school(store, platform, district)
     return SCHOOL
+
+
+@pytest.fixture
+def collector_running() -> Iterator[None]:
+    """Python's cyclic collector running during the test (as in a fresh process), and left
+    as it was found: for tests of how runs pause and resume it."""
+    was = gc.isenabled()
+    gc.enable()
+    yield
+    if not was:
+        gc.disable()

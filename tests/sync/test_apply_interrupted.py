@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import gc
 from collections import Counter
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,14 +14,7 @@ from rostersync_core.events import JobState
 from rostersync_core.model import RecordKind
 from rostersync_core.sync import apply_job, approve_job, get_job, iter_changes, run_sync
 
-
-@pytest.fixture(autouse=True)
-def _collector_running() -> Iterator[None]:
-    was = gc.isenabled()
-    gc.enable()
-    yield
-    if not was:
-        gc.disable()
+pytestmark = pytest.mark.usefixtures("collector_running")
 
 
 class Interrupted:

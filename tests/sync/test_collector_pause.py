@@ -4,7 +4,6 @@ as it found it (pauses of runs in several threads may overlap)."""
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,14 +13,7 @@ from rostersync_core.hookspecs import hookimpl
 from rostersync_core.sync import run_sync
 from rostersync_core.sync.pipeline import collector_paused
 
-
-@pytest.fixture(autouse=True)
-def _collector_running() -> Iterator[None]:
-    was = gc.isenabled()
-    gc.enable()
-    yield
-    if not was:
-        gc.disable()
+pytestmark = pytest.mark.usefixtures("collector_running")
 
 
 class CollectorWatch:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,14 +20,7 @@ from rostersync_core.store import StateStore
 from rostersync_core.sync import run_sync
 from rostersync_core.testing.memory import MemoryConnector, set_up_memory_school
 
-
-@pytest.fixture(autouse=True)
-def _collector_running() -> Iterator[None]:
-    was = gc.isenabled()
-    gc.enable()
-    yield
-    if not was:
-        gc.disable()
+pytestmark = pytest.mark.usefixtures("collector_running")
 
 
 class Gate:
