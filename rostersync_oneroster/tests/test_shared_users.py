@@ -53,7 +53,7 @@ def sis(request: pytest.FixtureRequest, district: District) -> Iterator[FakeOneR
 
 
 def add_unusual_users(sis: FakeOneRosterServer) -> None:
-    """Users the generator does not make: a role that counts everywhere, family members
+    """Users the generator does not make: a role naming no org, family members
     linked from one side only and attached elsewhere, a nameless student, a teacher of a
     district office, a user without a role."""
     a, b, c = sis.dataset.school_ids()
@@ -85,7 +85,7 @@ def add_unusual_users(sis: FakeOneRosterServer) -> None:
             record["orgs"] = [ref("orgs", org)] if org else []
         users[sis_id] = record
 
-    user("u-everywhere", "administrator", None)
+    user("u-no-org", "administrator", None)
     first_student = ref("users", student_of[a]["sourcedId"])
     user("u-guardian-by-own-agents", "guardian", c, agents=[first_student])
     user("u-parent-named-by-student", "parent", c)
@@ -154,11 +154,18 @@ def test_every_school_gets_its_roster_from_one_read_of_users(
         assert_same(shared[school], alone[school])
     a, b, c = schools
     ids = {s: {p.sis_id for p in shared[s].people} for s in schools}
-    assert "u-everywhere" in ids[a] & ids[b] & ids[c]
+    # A role naming no org used to count everywhere (a record sent to every school of the
+    # district); OneRoster requires the org, so it places no one and every school reports
+    # the row invalid (unknown there, never archived).
+    assert "u-no-org" not in ids[a] | ids[b] | ids[c]
+    for school in schools:
+        assert (RecordKind.STAFF, "u-no-org", "the user names no org for its role") in {
+            (p.kind, p.sis_id, p.reason) for p in shared[school].context.invalid
+        }
     assert "u-guardian-by-own-agents" in ids[a] & ids[c]
     assert "u-parent-named-by-student" in ids[b] & ids[c]
     assert "u-office" not in ids[a] | ids[b] | ids[c]
-    assert [p.sis_id for p in shared[a].context.invalid] == ["u-nameless"]
+    assert sorted(p.sis_id for p in shared[a].context.invalid) == ["u-nameless", "u-no-org"]
     assert SHARED_USERS.held() == 0  # every school with students was served: dropped
 
 

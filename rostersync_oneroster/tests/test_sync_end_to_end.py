@@ -20,7 +20,7 @@ from rostersync_core.platform.reference import ReferencePlatform
 from rostersync_core.plugins import PluginHost
 from rostersync_core.state import SchoolConnection
 from rostersync_core.store import StateStore
-from rostersync_core.sync import approve_job, run_sync
+from rostersync_core.sync import approve_job, get_request, run_sync
 from rostersync_core.testing.memory import MEMORY_TOKEN, MemoryConnector
 from rostersync_oneroster.connector import OneRosterConnector
 from rostersync_oneroster.testing import FakeOneRosterServer, Fault, write_csv
@@ -262,3 +262,34 @@ def test_a_csv_delta_exchange_applies_only_the_changes(
         public_config={"source": "csv", "path": str(full)},
     )
     assert sync(core).change_count == 0
+
+
+@pytest.mark.parametrize(
+    ("version", "auth"), [("1.2", "oauth2"), ("1.1", "oauth1")], ids=["1.2-oauth2", "1.1-oauth1"]
+)
+def test_a_synced_student_whose_row_loses_its_orgs_is_unknown_not_archived(
+    core: Core, district: District, version: str, auth: str
+) -> None:
+    """A role naming no org places the student at no school (it no longer counts
+    everywhere); the row is invalid, so the student and their enrolments stay as synced."""
+    with FakeOneRosterServer(district, version=version, auth=auth) as sis:
+        set_up(core, district, "oneroster", sis.config())
+        sync(core)
+        before = exported(core)
+        users = sis.dataset.collections["users"]
+        student = next(
+            u for _, u in sorted(users.items()) if "student" in str(u.get("roles") or u.get("role"))
+        )
+        if version == "1.2":
+            roles = student["roles"]
+            student["roles"] = [{k: v for k, v in r.items() if k != "org"} for r in roles]
+        else:
+            student["orgs"] = []
+        sis.dataset.forget()
+        job = sync(core)
+    assert job.counts.get("students", {}).get("archive", 0) == 0
+    assert job.change_count == 0
+    assert exported(core) == before
+    assert student["email"] in str(before["students"])  # synced before, still there
+    invalid = get_request(core.store, job.id).invalid
+    assert {(r.kind, r.sis_id) for r in invalid} >= {(RecordKind.STUDENT, student["sourcedId"])}

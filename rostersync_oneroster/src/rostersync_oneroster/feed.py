@@ -46,6 +46,7 @@ _KIND_OF = {
     PersonKind.STAFF: RecordKind.STAFF,
     PersonKind.FAMILY: RecordKind.FAMILY,
 }
+_NO_ORG = "the user names no org for its role"
 _STAFF_ENROLMENT = {EnrolmentRole.TEACHER, EnrolmentRole.AIDE, EnrolmentRole.ADMINISTRATOR}
 
 
@@ -240,6 +241,8 @@ class SchoolFeed:
                 person = user.person(PersonKind.STAFF, staff_roles, context)
                 if person is not None:
                     staff.append(person)
+            if len(roles_here) < len(all_roles):
+                _report_roles_without_org(context, user, roles_here, staff_roles)
             family_role = next((r for r in all_roles if r in n.FAMILY_ROLES), "")
             if family_role:
                 scratch = FetchContext(sis_school_id=self.school_id)
@@ -371,6 +374,20 @@ class SchoolFeed:
             yield enrolment
         if delta:
             context.mark_delta(RecordKind.ENROLMENT)
+
+
+def _report_roles_without_org(
+    context: FetchContext, user: Any, roles_here: list[str], staff_roles: tuple[str, ...]
+) -> None:
+    """A student or staff role naming no org places the user at no school; the row is
+    reported invalid (unknown here, never absent: a school that had the user keeps it)."""
+    loose = user.roles_without_org()
+    if not loose:
+        return
+    if "student" in loose and "student" not in roles_here:
+        context.report_invalid(RecordKind.STUDENT, user.sis_id(), _NO_ORG)
+    if not staff_roles and any(r in n.STAFF_ROLES for r in loose):
+        context.report_invalid(RecordKind.STAFF, user.sis_id(), _NO_ORG)
 
 
 def _subjects(row: dict[str, Any], into: dict[str, str]) -> None:

@@ -47,6 +47,7 @@ __all__ = [
     "ref_id",
     "ref_ids",
     "roles_at",
+    "roles_without_org",
     "school_class_from",
     "school_from",
     "session_from",
@@ -175,7 +176,8 @@ def grade(code: str) -> Grade:
 def roles_at(user: dict[str, Any], org_ids: Iterable[str] | None = None) -> list[str]:
     """A user's roles (at one of ``org_ids`` when given): 1.2 ``roles[]`` or 1.1 ``role``.
 
-    A 1.2 role without an org, or a 1.1 user without orgs, counts everywhere.
+    A role counts only at the orgs it names (a 1.2 role's ``org``, a 1.1 user's ``orgs``):
+    a role that names no org counts nowhere (see :func:`roles_without_org`).
     """
     wanted = set(org_ids) if org_ids is not None else None
     found: list[str] = []
@@ -185,13 +187,31 @@ def roles_at(user: dict[str, Any], org_ids: Iterable[str] | None = None) -> list
             if not isinstance(entry, dict):
                 continue
             role = text(entry.get("role"))
-            org = ref_id(entry.get("org"))
-            if role and (wanted is None or not org or org in wanted) and role not in found:
+            if not role or role in found:
+                continue
+            if wanted is None or ref_id(entry.get("org")) in wanted:
                 found.append(role)
         return found
     role = text(user.get("role"))
-    orgs = ref_ids(user.get("orgs"))
-    if role and (wanted is None or not orgs or wanted & set(orgs)):
+    if role and (wanted is None or wanted.intersection(ref_ids(user.get("orgs")))):
+        found.append(role)
+    return found
+
+
+def roles_without_org(user: dict[str, Any]) -> list[str]:
+    """The roles that name no org (a 1.2 role without ``org``, the ``role`` of a 1.1 user
+    without ``orgs``): OneRoster requires one, so they place the user at no school."""
+    found: list[str] = []
+    roles = user.get("roles")
+    if isinstance(roles, list) and roles:
+        for entry in roles:
+            if isinstance(entry, dict):
+                role = text(entry.get("role"))
+                if role and not ref_id(entry.get("org")) and role not in found:
+                    found.append(role)
+        return found
+    role = text(user.get("role"))
+    if role and not ref_ids(user.get("orgs")):
         found.append(role)
     return found
 

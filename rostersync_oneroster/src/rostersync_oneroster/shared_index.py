@@ -3,10 +3,11 @@
 Each user keeps only what the feed reads (no password, no metadata beyond the preferred
 name, references as ids), packed in a tuple whose repeated values (status, roles, orgs,
 grades, ids named as agents) are held once. Each school gets, in the service's order, the
-users the feed can keep for it: users with a role or an org at the school, users with a
-role that counts everywhere (a 1.2 role without an org, a 1.1 user without orgs), family
-members linked by ``agents`` (either side) to a student of the school, and in a delta
-every ``tobedeleted`` user. Users read typed are served as :class:`~.typed.User` again,
+users the feed can keep for it: users with a role or an org at the school, family
+members linked by ``agents`` (either side) to a student of the school, in a delta every
+``tobedeleted`` user, and every student or staff member with a role naming no org (a 1.2
+role without an org, a 1.1 user without orgs): such a role places no one, and every
+school's feed reports the row invalid. Users read typed are served as :class:`~.typed.User` again,
 dicts as dicts.
 """
 
@@ -26,8 +27,6 @@ from rostersync_oneroster.typed import Meta, Role, User, ref_of, refs_of
 
 __all__ = ["IndexBuilder", "UsersIndex", "compact_user"]
 
-# No org has this id: ``roles_at(user, _NOWHERE)`` gives the roles that count everywhere.
-_NOWHERE = ("\0",)
 # Fields kept as they are, in ``User``'s order (a packed user is in that order).
 _PLAIN_FIELDS = (
     "sourcedId",
@@ -164,6 +163,11 @@ def _typed(packed: Packed) -> User:
     )
 
 
+def _places_nowhere(loose: list[str]) -> bool:
+    """A student or staff role naming no org: the feed of every school reports it."""
+    return bool(loose) and any(r in n.STUDENT_ROLES or r in n.STAFF_ROLES for r in loose)
+
+
 def _union(a: frozenset[str] | None, b: frozenset[str] | None) -> frozenset[str] | None:
     """Places as sets of school ids; ``None`` is everywhere."""
     if a is None or b is None:
@@ -219,9 +223,11 @@ class IndexBuilder:
             roles = user.roles_at()
             if not roles:
                 return  # the feed keeps no one without a role
-            where = None if user.roles_at(_NOWHERE) else frozenset(user.org_ids())
+            where: frozenset[str] | None = frozenset(user.org_ids())
             if "student" in roles:
                 self._student(user.sis_id(), user.agent_ids(), where)
+            if _places_nowhere(user.roles_without_org()):
+                where = None  # a row every school reports invalid
             self._keep(_pack_user(user, self.memo), roles, where, typed=True)
             return
         row = compact_user(user)
@@ -231,10 +237,12 @@ class IndexBuilder:
         roles = n.roles_at(row)
         if not roles:
             return
-        where = None if n.roles_at(row, _NOWHERE) else frozenset(n.user_orgs(row))
+        where_row: frozenset[str] | None = frozenset(n.user_orgs(row))
         if "student" in roles:
-            self._student(n.text(row.get("sourcedId")), n.ref_ids(row.get("agents")), where)
-        self._keep(_pack(row, self.memo), roles, where, typed=False)
+            self._student(n.text(row.get("sourcedId")), n.ref_ids(row.get("agents")), where_row)
+        if _places_nowhere(n.roles_without_org(row)):
+            where_row = None  # a row every school reports invalid
+        self._keep(_pack(row, self.memo), roles, where_row, typed=False)
 
     def _removed(self, packed: Packed, *, typed: bool) -> None:
         if self.delta:  # a delta reports every removal to every school

@@ -143,18 +143,29 @@ class User(msgspec.Struct, gc=False):
             for entry in roles:
                 role = _t(entry.role)
                 if role and role not in found:
-                    if wanted is not None:
-                        org = _ref(entry.org)
-                        if org and org not in wanted:
-                            continue
+                    if wanted is not None and _ref(entry.org) not in wanted:
+                        continue
                     found.append(role)
             return found
         role = _t(self.role)
         if role:
-            if wanted is not None:
-                orgs = _refs(self.orgs)
-                if orgs and not any(o in wanted for o in orgs):
-                    return found
+            if wanted is not None and not any(o in wanted for o in _refs(self.orgs)):
+                return found
+            found.append(role)
+        return found
+
+    def roles_without_org(self) -> list[str]:
+        """:func:`normalise.roles_without_org`."""
+        found: list[str] = []
+        roles = self.roles
+        if roles:
+            for entry in roles:
+                role = _t(entry.role)
+                if role and not _ref(entry.org) and role not in found:
+                    found.append(role)
+            return found
+        role = _t(self.role)
+        if role and not _refs(self.orgs):
             found.append(role)
         return found
 
@@ -280,6 +291,9 @@ class LenientUser:
 
     def roles_at(self, wanted: Collection[str] | None = None) -> list[str]:
         return n.roles_at(self.row, wanted)
+
+    def roles_without_org(self) -> list[str]:
+        return n.roles_without_org(self.row)
 
     def org_ids(self) -> set[str]:
         return n.user_orgs(self.row)
