@@ -21,7 +21,6 @@ import json
 import sys
 import threading
 import time
-from collections import defaultdict
 from typing import Any
 
 import attrs
@@ -30,7 +29,6 @@ from rostersync_core.districts import District, evolve_district, generate_distri
 from rostersync_core.testing.fake_sis import FakeRequest, FakeResponse, Fault
 from rostersync_oneroster.testing import FakeOneRosterServer
 from rostersync_oneroster.testing.server import _VIEWS, imsx_error
-from rostersync_oneroster.testing.shapes import records_by_school
 
 __all__ = ["BenchOneRosterServer", "main"]
 
@@ -44,7 +42,6 @@ class BenchOneRosterServer(FakeOneRosterServer):
         self.cache_pages = cache_pages
         self._pages: dict[tuple[Any, ...], FakeResponse] = {}
         self._views: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
-        self._groups: dict[tuple[Any, ...], defaultdict[str, list[dict[str, Any]]] | None] = {}
         self._sorted: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
         #: Records served in pages since the last ``stats`` (for records per second).
         self.records_served = 0
@@ -53,7 +50,6 @@ class BenchOneRosterServer(FakeOneRosterServer):
     def publish(self, district: District, *, modified: str) -> None:
         super().publish(district, modified=modified)
         self._views.clear()
-        self._groups.clear()
         self._sorted.clear()
         self._pages.clear()
 
@@ -65,23 +61,11 @@ class BenchOneRosterServer(FakeOneRosterServer):
             if school is None:
                 records = self.dataset.records(collection)
             else:
-                grouped = self._by_school(collection)  # None: each school lists them all
-                records = list(self.dataset.records(collection) if grouped is None
-                               else grouped[school])
+                records = list(self.dataset.school_records(collection, school))
             if keep is not None:
                 records = [r for r in records if keep(r)]
             self._views[key] = records
         return records
-
-    def _by_school(self, collection: str) -> defaultdict[str, list[dict[str, Any]]] | None:
-        """Every school's records of ``collection``, grouped in one pass the first time a
-        school asks (a pass per school is quadratic: 167 schools at 100k); ``None`` for a
-        collection that is not per school."""
-        key = (id(self.dataset), collection)
-        if key not in self._groups:
-            found = records_by_school(self.dataset, collection)
-            self._groups[key] = None if found is None else defaultdict(list, found)
-        return self._groups[key]
 
     def _collection(self, request: FakeRequest, view: str) -> FakeResponse:
         return self._page(request, self._view(view, None), _VIEWS[view][1])

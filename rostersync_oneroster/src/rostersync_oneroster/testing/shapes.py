@@ -75,7 +75,8 @@ class OneRosterDataset:
     version: str
     collections: dict[str, dict[str, dict[str, Any]]]
     _sorted: dict[str, list[dict[str, Any]]] = attrs.field(factory=dict, repr=False, eq=False)
-    _by_school: dict[tuple[str, str], list[dict[str, Any]]] = attrs.field(
+    #: Per collection, its records grouped by school (``None``: not a per-school one).
+    _by_school: dict[str, dict[str, list[dict[str, Any]]] | None] = attrs.field(
         factory=dict, repr=False, eq=False
     )
 
@@ -89,12 +90,15 @@ class OneRosterDataset:
         return cached
 
     def school_records(self, collection: str, school_id: str) -> list[dict[str, Any]]:
-        """The records of ``collection`` that belong to ``school_id`` (cached)."""
-        key = (collection, school_id)
-        cached = self._by_school.get(key)
-        if cached is None:
-            cached = self._by_school[key] = list(iter_school_records(self, collection, school_id))
-        return cached
+        """The records of ``collection`` that belong to ``school_id`` (cached: every
+        school's are grouped in one pass the first time one is asked for; a pass per school
+        would be quadratic across a district)."""
+        if collection not in self._by_school:
+            self._by_school[collection] = records_by_school(self, collection)
+        grouped = self._by_school[collection]
+        if grouped is None:  # not a per-school collection: every school lists it all
+            return self.records(collection)
+        return grouped.get(school_id, [])
 
     def forget(self) -> None:
         """Drop the caches after changing records in place (tests do)."""
