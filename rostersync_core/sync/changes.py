@@ -203,10 +203,6 @@ _ROWS: dict[type, Callable[[Any], tuple[Any, ...] | None]] = {
 #: ``None`` stays ``None`` (a C callable, so a whole column is mapped without Python code).
 _ROWS[type(None)] = {None: None}.get
 _NULL = {"null": None}
-#: The fields alone, per value type (``benchmarks/experiments.py`` reads it).
-_GETTERS: dict[type, Callable[[Any], tuple[Any, ...]]] = {
-    cls: operator.attrgetter(*names) for cls, names, _ in _CODECS.values()
-}
 
 
 def encode_values(values: PlatformValues | None, *, ascii_only: bool = False) -> str | None:
